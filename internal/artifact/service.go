@@ -1,12 +1,16 @@
 // Package artifact is the one write path for manifests, tags and referrers:
-// it parses and validates manifests, checks what they reference is present in
-// the repository, and commits them through the metadata store.
+// it parses and validates manifests, checks that what they reference is
+// present in the repository, and commits them through the metadata store.
 package artifact
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/berth-oci/berth/internal/meta"
+	"github.com/berth-oci/berth/internal/oci"
+	"github.com/opencontainers/go-digest"
 )
 
 // Service manages manifests and tags.
@@ -18,4 +22,115 @@ type Service struct {
 // New returns a Service.
 func New(m meta.Manifests, log *slog.Logger) *Service {
 	return &Service{m: m, log: log}
+}
+
+// Pushed describes a stored manifest.
+type Pushed struct {
+	Digest   digest.Digest
+	Manifest *oci.Manifest
+}
+
+// PutManifest validates body and stores it in repo under ref (a tag or the
+// body's digest). Errors are oci codes: MANIFEST_INVALID for a malformed
+// manifest, DIGEST_INVALID when ref is a digest the body does not hash to,
+// MANIFEST_BLOB_UNKNOWN when a blob or child manifest is not in repo.
+func (s *Service) PutManifest(ctx context.Context, repo string, ref oci.Reference, contentType string, body []byte) (Pushed, error) {
+	alg := digest.SHA256
+	if ref.Digest != "" {
+		alg = ref.Digest.Algorithm()
+	}
+	dgst := alg.FromBytes(body)
+	if ref.Digest != "" && ref.Digest != dgst {
+		return Pushed{}, oci.CodeDigestInvalid.WithMessage("manifest digest %s does not match reference %s", dgst, ref.Digest)
+	}
+	mf, err := oci.ParseManifest(contentType, body)
+	if err != nil {
+		return Pushed{}, err
+	}
+	rec := meta.Manifest{
+		Repository:   repo,
+		Digest:       dgst,
+		MediaType:    mf.MediaType,
+		ArtifactType: mf.ArtifactType,
+		Size:         int64(len(body)),
+		Payload:      body,
+		Annotations:  mf.Annotations,
+	}
+	if mf.Subject != nil {
+		rec.Subject = mf.Subject.Digest
+	}
+	for _, b := range mf.Blobs() {
+		rec.Blobs = appendUnique(rec.Blobs, b.Digest)
+	}
+	for _, c := range mf.Manifests {
+		rec.Children = appendUnique(rec.Children, c.Digest)
+	}
+	if err := s.m.PutManifest(ctx, rec, ref.Tag); err != nil {
+		var missing *meta.MissingReferenceError
+		if errors.As(err, &missing) {
+			return Pushed{}, oci.CodeManifestBlobUnknown.WithDetail(map[string]string{"digest": missing.Digest.String()})
+		}
+		return Pushed{}, err
+	}
+	return Pushed{Digest: dgst, Manifest: mf}, nil
+}
+
+func appendUnique(list []digest.Digest, d digest.Digest) []digest.Digest {
+	for _, x := range list {
+		if x == d {
+			return list
+		}
+	}
+	return append(list, d)
+}
+
+// GetManifest returns the manifest ref names in repo, or MANIFEST_UNKNOWN.
+func (s *Service) GetManifest(ctx context.Context, repo string, ref oci.Reference) (meta.Manifest, error) {
+	var (
+		m   meta.Manifest
+		err error
+	)
+	if ref.Digest != "" {
+		m, err = s.m.GetManifest(ctx, repo, ref.Digest)
+	} else {
+		m, err = s.m.ResolveTag(ctx, repo, ref.Tag)
+	}
+	if errors.Is(err, meta.ErrNotFound) {
+		return meta.Manifest{}, oci.CodeManifestUnknown.WithDetail(map[string]string{"name": repo, "reference": ref.String()})
+	}
+	return m, err
+}
+
+// Delete removes a tag (ref is a tag) or a manifest and its tags (ref is a
+// digest). MANIFEST_UNKNOWN if there is no such thing.
+func (s *Service) Delete(ctx context.Context, repo string, ref oci.Reference) error {
+	var err error
+	if ref.Digest != "" {
+		err = s.m.DeleteManifest(ctx, repo, ref.Digest)
+	} else {
+		err = s.m.DeleteTag(ctx, repo, ref.Tag)
+	}
+	if errors.Is(err, meta.ErrNotFound) {
+		return oci.CodeManifestUnknown.WithDetail(map[string]string{"name": repo, "reference": ref.String()})
+	}
+	return err
+}
+
+// Tags lists repo's tags; NAME_UNKNOWN if the repository does not exist.
+func (s *Service) Tags(ctx context.Context, repo string, p meta.Page) ([]string, error) {
+	tags, err := s.m.ListTags(ctx, repo, p)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil, oci.CodeNameUnknown.WithDetail(map[string]string{"name": repo})
+	}
+	return tags, err
+}
+
+// Repositories lists repositories holding at least one manifest.
+func (s *Service) Repositories(ctx context.Context, p meta.Page) ([]string, error) {
+	return s.m.ListRepositories(ctx, p)
+}
+
+// Referrers lists the manifests in repo whose subject is d.
+func (s *Service) Referrers(ctx context.Context, repo string, d digest.Digest, artifactType string) ([]meta.Descriptor, error) {
+	return s.m.Referrers(ctx, repo, d, artifactType)
 }

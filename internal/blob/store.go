@@ -1,19 +1,16 @@
-// Package blob is the content-addressed blob store: bytes kept once by digest
-// behind a driver.Driver, upload sessions (monolithic, streamed and chunked,
-// resumable across restarts), cross-repository mounts, and digest
-// verification while streaming. Which repository sees which blob is recorded
-// in the metadata store; this package writes bytes first, durably, and only
-// then commits the metadata, so nothing partial is ever visible.
 package blob
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
 	"github.com/berth-oci/berth/internal/blob/driver"
 	"github.com/berth-oci/berth/internal/meta"
+	"github.com/berth-oci/berth/internal/oci"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -40,6 +37,10 @@ type Store struct {
 	m   Meta
 	log *slog.Logger
 	opt Options
+	// sessions serialises Append, Finish and Cancel of one session in this
+	// process. Replicas rely on the offset compare-and-swap in the session
+	// row and on the object size check after each chunk (see Append).
+	sessions keyedMutex
 }
 
 // New returns a Store over driver d and metadata m.
@@ -50,70 +51,103 @@ func New(d driver.Driver, m Meta, log *slog.Logger, opt Options) *Store {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Store{d: d, m: m, log: log, opt: opt}
+}
+
+// Storage layout: published blobs under blobsDir by digest, upload sessions
+// (and monolithic uploads in flight) under uploadsDir by id.
+const (
+	blobsDir   = "blobs"
+	uploadsDir = "uploads"
+)
+
+// blobPath is where a published blob lives: blobs/<alg>/<2 hex>/<hex>.
+func blobPath(d digest.Digest) string { return blobsDir + "/" + oci.BlobPath(d) }
+
+// uploadPath is the temporary object of session id: uploads/<id>/data.
+func uploadPath(id string) string { return uploadsDir + "/" + id + "/data" }
+
+func blobUnknown(d digest.Digest) error {
+	return oci.CodeBlobUnknown.WithDetail(map[string]string{"digest": d.String()})
 }
 
 // Stat returns blob d if it is linked to repo; oci.CodeBlobUnknown otherwise.
 func (s *Store) Stat(ctx context.Context, repo string, d digest.Digest) (meta.Blob, error) {
-	panic("unimplemented")
+	b, err := s.m.RepoBlob(ctx, repo, d)
+	if errors.Is(err, meta.ErrNotFound) {
+		return meta.Blob{}, blobUnknown(d)
+	}
+	if err != nil {
+		return meta.Blob{}, fmt.Errorf("stat blob %s in %s: %w", d, repo, err)
+	}
+	return b, nil
 }
 
 // Open returns a reader of b's bytes from offset. The reader is an *os.File
-// on the filesystem driver so that io.Copy can use sendfile.
+// on the filesystem driver so that io.Copy can use sendfile. If the bytes are
+// missing (the metadata names a location that is gone) it logs that and
+// returns oci.CodeBlobUnknown.
 func (s *Store) Open(ctx context.Context, b meta.Blob, offset int64) (io.ReadCloser, error) {
-	panic("unimplemented")
-}
-
-// Put stores a whole blob from r in one go (monolithic upload), verifying
-// that the bytes hash to d and, if size >= 0, that there are size of them.
-func (s *Store) Put(ctx context.Context, repo string, d digest.Digest, size int64, r io.Reader) (meta.Blob, error) {
-	panic("unimplemented")
-}
-
-// StartUpload opens an upload session in repo.
-func (s *Store) StartUpload(ctx context.Context, repo string) (meta.Upload, error) {
-	panic("unimplemented")
-}
-
-// Upload returns the session id of repo (oci.CodeBlobUploadUnknown if none).
-func (s *Store) Upload(ctx context.Context, repo, id string) (meta.Upload, error) {
-	panic("unimplemented")
-}
-
-// Append writes r at offset start of session id (start < 0: at the current
-// end, for streamed PATCH without Content-Range). A start other than the
-// session's current offset is oci.CodeRangeInvalid (HTTP 416). If size >= 0
-// the chunk must be exactly size bytes (oci.CodeSizeInvalid otherwise).
-// It returns the updated session.
-func (s *Store) Append(ctx context.Context, repo, id string, start, size int64, r io.Reader) (meta.Upload, error) {
-	panic("unimplemented")
-}
-
-// Finish completes session id with an optional last chunk r (nil for none),
-// verifies the whole content hashes to d, makes it durable and publishes it
-// under its digest, links it to repo, and deletes the session.
-func (s *Store) Finish(ctx context.Context, repo, id string, d digest.Digest, r io.Reader) (meta.Blob, error) {
-	panic("unimplemented")
-}
-
-// Cancel aborts session id and removes its bytes.
-func (s *Store) Cancel(ctx context.Context, repo, id string) error {
-	panic("unimplemented")
+	loc := b.Location
+	if loc == "" {
+		loc = blobPath(b.Digest)
+	}
+	rc, err := s.d.Reader(ctx, loc, offset)
+	if errors.Is(err, driver.ErrNotFound) {
+		s.log.ErrorContext(ctx, "blob bytes missing", "digest", b.Digest, "location", loc)
+		return nil, blobUnknown(b.Digest)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open blob %s: %w", b.Digest, err)
+	}
+	return rc, nil
 }
 
 // Mount links blob d, which must be linked to from, into repo.
 // oci.CodeBlobUnknown if from does not have it.
 func (s *Store) Mount(ctx context.Context, repo, from string, d digest.Digest) (meta.Blob, error) {
-	panic("unimplemented")
+	b, err := s.m.RepoBlob(ctx, from, d)
+	if errors.Is(err, meta.ErrNotFound) {
+		return meta.Blob{}, blobUnknown(d)
+	}
+	if err != nil {
+		return meta.Blob{}, fmt.Errorf("mount blob %s from %s: %w", d, from, err)
+	}
+	if repo == from {
+		return b, nil
+	}
+	b, err = s.m.LinkBlob(ctx, repo, d)
+	if errors.Is(err, meta.ErrNotFound) {
+		return meta.Blob{}, blobUnknown(d) // collected since we looked
+	}
+	if err != nil {
+		return meta.Blob{}, fmt.Errorf("mount blob %s into %s: %w", d, repo, err)
+	}
+	return b, nil
 }
 
 // Delete unlinks blob d from repo (bytes stay until garbage collection).
+// oci.CodeBlobUnknown if d is not linked to repo.
 func (s *Store) Delete(ctx context.Context, repo string, d digest.Digest) error {
-	panic("unimplemented")
+	err := s.m.UnlinkBlob(ctx, repo, d)
+	if errors.Is(err, meta.ErrNotFound) {
+		return blobUnknown(d)
+	}
+	if err != nil {
+		return fmt.Errorf("delete blob %s in %s: %w", d, repo, err)
+	}
+	return nil
 }
 
-// ExpireUploads removes sessions idle for longer than the UploadTTL and their
-// bytes, returning how many were removed.
-func (s *Store) ExpireUploads(ctx context.Context) (int, error) {
-	panic("unimplemented")
+// removeObject deletes an object that is no longer wanted. It is cleanup: it
+// runs even if the request was cancelled, and a failure is only logged (the
+// object is then an orphan for the sweeper).
+func (s *Store) removeObject(ctx context.Context, path string) {
+	err := s.d.Delete(context.WithoutCancel(ctx), path)
+	if err != nil && !errors.Is(err, driver.ErrNotFound) {
+		s.log.WarnContext(ctx, "remove object", "path", path, "err", err)
+	}
 }

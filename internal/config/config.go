@@ -1,11 +1,21 @@
 // Package config holds Berth's typed configuration: defaults, YAML loading,
 // environment overrides and validation. It has no behaviour beyond that.
+//
+// Precedence, lowest to highest: Default, the YAML file, environment
+// variables (BERTH_*), then command-line flags, which the CLI applies to the
+// Config that Load returns.
 package config
 
-import "time"
+import (
+	"path/filepath"
+	"time"
+)
 
 // Config is the whole configuration.
 type Config struct {
+	// DataDir is where the default storage root (<data_dir>/blobs) and SQLite
+	// database (<data_dir>/berth.db) live. BERTH_DATA, --data.
+	DataDir  string   `yaml:"data_dir"`
 	HTTP     HTTP     `yaml:"http"`
 	Storage  Storage  `yaml:"storage"`
 	Database Database `yaml:"database"`
@@ -15,10 +25,12 @@ type Config struct {
 
 // HTTP configures the listener.
 type HTTP struct {
-	Addr            string        `yaml:"addr"`             // BERTH_ADDR, default ":5000"
-	TLSCert         string        `yaml:"tls_cert"`         // BERTH_TLS_CERT
-	TLSKey          string        `yaml:"tls_key"`          // BERTH_TLS_KEY
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"` // default 30s
+	Addr              string        `yaml:"addr"`                // BERTH_ADDR, --addr; default ":5000"
+	TLSCert           string        `yaml:"tls_cert"`            // BERTH_TLS_CERT
+	TLSKey            string        `yaml:"tls_key"`             // BERTH_TLS_KEY
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`    // default 30s
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"` // default 30s
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`        // keep-alive idle connections, default 2m
 }
 
 // Storage configures blob storage.
@@ -29,45 +41,82 @@ type Storage struct {
 
 // Filesystem configures the filesystem driver.
 type Filesystem struct {
-	Root string `yaml:"root"` // default <data>/blobs
+	Root string `yaml:"root"` // BERTH_STORAGE_ROOT; default <data_dir>/blobs
 }
 
 // Database configures the metadata store.
 type Database struct {
-	Driver string `yaml:"driver"` // "sqlite" (default) or "postgres"
-	DSN    string `yaml:"dsn"`    // sqlite: file path (default <data>/berth.db); postgres: URL
+	Driver string `yaml:"driver"` // BERTH_DB_DRIVER: "sqlite" (default) or "postgres"
+	DSN    string `yaml:"dsn"`    // BERTH_DB_DSN: sqlite file path (default <data_dir>/berth.db); postgres URL
 }
 
 // Log configures logging.
 type Log struct {
-	Level  string `yaml:"level"`  // debug, info (default), warn, error
-	Format string `yaml:"format"` // text (default) or json
+	Level  string `yaml:"level"`  // BERTH_LOG_LEVEL, --log-level: debug, info (default), warn, error
+	Format string `yaml:"format"` // BERTH_LOG_FORMAT, --log-format: text (default) or json
 }
 
 // Registry tunes the OCI API.
 type Registry struct {
-	MaxManifestSize int64         `yaml:"max_manifest_size"` // bytes, default 4 MiB
-	UploadTTL       time.Duration `yaml:"upload_ttl"`        // idle upload expiry, default 24h
+	MaxManifestSize int64         `yaml:"max_manifest_size"` // BERTH_MAX_MANIFEST_SIZE: bytes, default 4 MiB
+	UploadTTL       time.Duration `yaml:"upload_ttl"`        // BERTH_UPLOAD_TTL: idle upload expiry, default 24h
 	UploadSweep     time.Duration `yaml:"upload_sweep"`      // how often expired uploads are removed, default 10m
 }
 
-// Default returns the embedded defaults: SQLite and the filesystem under
-// ./berth-data, listening on :5000.
-func Default() Config {
+// Driver names.
+const (
+	DriverFilesystem = "filesystem"
+	DriverSQLite     = "sqlite"
+	DriverPostgres   = "postgres"
+)
+
+// DefaultDataDir is the data directory when none is configured.
+const DefaultDataDir = "berth-data"
+
+// base is Default before the storage root and SQLite path are derived from
+// DataDir, so that a data_dir in the file moves them unless the file also
+// sets them.
+func base() Config {
 	return Config{
-		HTTP:     HTTP{Addr: ":5000", ShutdownTimeout: 30 * time.Second},
-		Storage:  Storage{Driver: "filesystem", Filesystem: Filesystem{Root: "berth-data/blobs"}},
-		Database: Database{Driver: "sqlite", DSN: "berth-data/berth.db"},
+		DataDir: DefaultDataDir,
+		HTTP: HTTP{
+			Addr:              ":5000",
+			ShutdownTimeout:   30 * time.Second,
+			ReadHeaderTimeout: 30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+		},
+		Storage:  Storage{Driver: DriverFilesystem},
+		Database: Database{Driver: DriverSQLite},
 		Log:      Log{Level: "info", Format: "text"},
 		Registry: Registry{MaxManifestSize: 4 << 20, UploadTTL: 24 * time.Hour, UploadSweep: 10 * time.Minute},
 	}
 }
 
-// WithDataDir returns c with storage and database placed under dir.
+// Default returns the embedded defaults: SQLite and the filesystem under
+// ./berth-data, listening on :5000.
+func Default() Config {
+	c := base()
+	c.derive()
+	return c
+}
+
+// derive fills the storage root and SQLite path from DataDir where unset.
+func (c *Config) derive() {
+	if c.Storage.Filesystem.Root == "" && c.DataDir != "" {
+		c.Storage.Filesystem.Root = filepath.Join(c.DataDir, "blobs")
+	}
+	if c.Database.Driver == DriverSQLite && c.Database.DSN == "" && c.DataDir != "" {
+		c.Database.DSN = filepath.Join(c.DataDir, "berth.db")
+	}
+}
+
+// WithDataDir returns c with storage and database placed under dir (the
+// database only when it is SQLite).
 func (c Config) WithDataDir(dir string) Config {
-	c.Storage.Filesystem.Root = dir + "/blobs"
-	if c.Database.Driver == "sqlite" {
-		c.Database.DSN = dir + "/berth.db"
+	c.DataDir = dir
+	c.Storage.Filesystem.Root = filepath.Join(dir, "blobs")
+	if c.Database.Driver == DriverSQLite {
+		c.Database.DSN = filepath.Join(dir, "berth.db")
 	}
 	return c
 }

@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -40,32 +41,33 @@ const (
 type codeInfo struct {
 	status  int
 	message string
+	wire    Code // the spec code sent to clients, when the code itself is not one
 }
 
 // codes is the one table mapping each code to its HTTP status and default
 // message, after the OCI Distribution Spec's error code table.
 var codes = map[Code]codeInfo{
-	CodeBlobUnknown:         {http.StatusNotFound, "blob unknown to registry"},
-	CodeBlobUploadInvalid:   {http.StatusBadRequest, "blob upload invalid"},
-	CodeBlobUploadUnknown:   {http.StatusNotFound, "blob upload unknown to registry"},
-	CodeDigestInvalid:       {http.StatusBadRequest, "provided digest did not match uploaded content"},
-	CodeManifestBlobUnknown: {http.StatusBadRequest, "manifest references a manifest or blob unknown to registry"},
-	CodeManifestInvalid:     {http.StatusBadRequest, "manifest invalid"},
-	CodeManifestUnknown:     {http.StatusNotFound, "manifest unknown to registry"},
-	CodeNameInvalid:         {http.StatusBadRequest, "invalid repository name"},
-	CodeNameUnknown:         {http.StatusNotFound, "repository name not known to registry"},
-	CodeSizeInvalid:         {http.StatusBadRequest, "provided length did not match content length"},
-	CodeUnauthorized:        {http.StatusUnauthorized, "authentication required"},
-	CodeDenied:              {http.StatusForbidden, "requested access to the resource is denied"},
-	CodeUnsupported:         {http.StatusMethodNotAllowed, "the operation is unsupported"},
-	CodeTooManyRequests:     {http.StatusTooManyRequests, "too many requests"},
-	CodeRangeInvalid:        {http.StatusRequestedRangeNotSatisfiable, "invalid content range"},
-	CodeTagInvalid:          {http.StatusBadRequest, "manifest tag did not match URI"},
-	CodeManifestTooLarge:    {http.StatusRequestEntityTooLarge, "manifest too large"},
-	CodeUnknown:             {http.StatusInternalServerError, "unknown error"},
-	CodeUnavailable:         {http.StatusServiceUnavailable, "service unavailable"},
-	CodeMethodNotAllowed:    {http.StatusMethodNotAllowed, "the operation is unsupported"},
-	CodePaginationInvalid:   {http.StatusBadRequest, "invalid number of results requested"},
+	CodeBlobUnknown:         {http.StatusNotFound, "blob unknown to registry", ""},
+	CodeBlobUploadInvalid:   {http.StatusBadRequest, "blob upload invalid", ""},
+	CodeBlobUploadUnknown:   {http.StatusNotFound, "blob upload unknown to registry", ""},
+	CodeDigestInvalid:       {http.StatusBadRequest, "provided digest did not match uploaded content", ""},
+	CodeManifestBlobUnknown: {http.StatusBadRequest, "manifest references a manifest or blob unknown to registry", ""},
+	CodeManifestInvalid:     {http.StatusBadRequest, "manifest invalid", ""},
+	CodeManifestUnknown:     {http.StatusNotFound, "manifest unknown to registry", ""},
+	CodeNameInvalid:         {http.StatusBadRequest, "invalid repository name", ""},
+	CodeNameUnknown:         {http.StatusNotFound, "repository name not known to registry", ""},
+	CodeSizeInvalid:         {http.StatusBadRequest, "provided length did not match content length", ""},
+	CodeUnauthorized:        {http.StatusUnauthorized, "authentication required", ""},
+	CodeDenied:              {http.StatusForbidden, "requested access to the resource is denied", ""},
+	CodeUnsupported:         {http.StatusMethodNotAllowed, "the operation is unsupported", ""},
+	CodeTooManyRequests:     {http.StatusTooManyRequests, "too many requests", ""},
+	CodeRangeInvalid:        {http.StatusRequestedRangeNotSatisfiable, "invalid content range", CodeBlobUploadInvalid},
+	CodeTagInvalid:          {http.StatusBadRequest, "invalid tag", CodeManifestInvalid},
+	CodeManifestTooLarge:    {http.StatusRequestEntityTooLarge, "manifest too large", CodeManifestInvalid},
+	CodeUnknown:             {http.StatusInternalServerError, "unknown error", ""},
+	CodeUnavailable:         {http.StatusServiceUnavailable, "service unavailable", ""},
+	CodeMethodNotAllowed:    {http.StatusMethodNotAllowed, "the operation is unsupported", CodeUnsupported},
+	CodePaginationInvalid:   {http.StatusBadRequest, "invalid number of results requested", CodeUnsupported},
 }
 
 // Error implements error.
@@ -77,6 +79,17 @@ func (c Code) Status() int {
 		return i.status
 	}
 	return http.StatusInternalServerError
+}
+
+// Wire returns the code sent to clients: the code itself when it is in the
+// OCI table, else the spec code that stands for it (RANGE_INVALID is sent as
+// BLOB_UPLOAD_INVALID with status 416, for example). Internal codes keep
+// errors.Is precise; clients only ever see spec codes.
+func (c Code) Wire() Code {
+	if i, ok := codes[c]; ok && i.wire != "" {
+		return i.wire
+	}
+	return c
 }
 
 // Message returns the code's default human-readable message.
@@ -110,9 +123,19 @@ type Error struct {
 // Error implements error.
 func (e *Error) Error() string {
 	if e.Detail != nil {
-		return fmt.Sprintf("%s: %s (%v)", e.Code, e.Message, e.Detail)
+		return fmt.Sprintf("%s: %s (%v)", string(e.Code), e.Message, e.Detail)
 	}
 	return string(e.Code) + ": " + e.Message
+}
+
+// MarshalJSON renders the error with its wire code.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	type wire struct {
+		Code    Code   `json:"code"`
+		Message string `json:"message"`
+		Detail  any    `json:"detail,omitempty"`
+	}
+	return json.Marshal(wire{Code: e.Code.Wire(), Message: e.Message, Detail: e.Detail})
 }
 
 // Is reports whether target is the same Code, so errors.Is(err, CodeX) works.

@@ -1,9 +1,8 @@
 package oci
 
 import (
-	"bytes"
 	"encoding/json"
-	"mime"
+	"regexp"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -74,14 +73,17 @@ type Manifest struct {
 }
 
 // Blobs returns the blobs the manifest requires to be present in its
-// repository: the config and each distributable layer.
+// repository: the config and each layer but the Docker foreign and OCI
+// non-distributable ones. Those are told by media type alone: image-spec's
+// layer.md says the presence of urls SHOULD NOT decide it, so a regular layer
+// with urls is required like any other.
 func (m *Manifest) Blobs() []Descriptor {
 	var out []Descriptor
 	if m.Config != nil {
 		out = append(out, *m.Config)
 	}
 	for _, l := range m.Layers {
-		if len(l.URLs) > 0 || isNonDistributable(l.MediaType) {
+		if isNonDistributable(l.MediaType) {
 			continue
 		}
 		out = append(out, l)
@@ -98,116 +100,188 @@ type rawManifest struct {
 	SchemaVersion *int              `json:"schemaVersion"`
 	MediaType     string            `json:"mediaType"`
 	ArtifactType  string            `json:"artifactType"`
-	Config        *Descriptor       `json:"config"`
-	Layers        []Descriptor      `json:"layers"`
-	Blobs         []Descriptor      `json:"blobs"` // pre-1.1 artifact manifests: refused
-	Manifests     []Descriptor      `json:"manifests"`
-	Subject       *Descriptor       `json:"subject"`
+	Config        *rawDescriptor    `json:"config"`
+	Layers        []rawDescriptor   `json:"layers"`
+	Blobs         json.RawMessage   `json:"blobs"` // pre-1.1 artifact manifests: refused
+	Manifests     []rawDescriptor   `json:"manifests"`
+	Subject       *rawDescriptor    `json:"subject"`
 	Annotations   map[string]string `json:"annotations"`
 	FSLayers      json.RawMessage   `json:"fsLayers"` // schema1
 }
 
+// rawDescriptor decodes a Descriptor while telling a missing size (the
+// outer, shallower Size field wins) from an explicit zero.
+type rawDescriptor struct {
+	Descriptor
+	Size *int64 `json:"size"`
+}
+
+// mediaTypeArtifactManifest is the artifact manifest of image-spec 1.1 release
+// candidates, dropped from the final specification.
+const mediaTypeArtifactManifest = "application/vnd.oci.artifact.manifest.v1+json"
+
+// mediaTypeRE is the descriptor mediaType pattern of the image-spec JSON
+// schema (defs-descriptor.json): an RFC 6838 section 4.2 type/subtype pair.
+var mediaTypeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$`)
+
+// errSchema1 returns a fresh *Error each time: callers may change what they get.
+func errSchema1() *Error {
+	return CodeManifestInvalid.WithMessage("Docker schema1 manifests are not supported; push with schema2 or OCI")
+}
+
 // ParseManifest parses and validates a manifest body. contentType is the
-// request's Content-Type; it may be empty or generic, in which case the media
-// type comes from the body. It returns CodeManifestInvalid for anything
-// malformed, and for Docker schema1, which Berth does not accept.
+// request's Content-Type; its parameters are ignored, and it may be empty or
+// generic, in which case the media type comes from the body (its mediaType,
+// else its shape). It returns CodeManifestInvalid for anything malformed, for
+// a mediaType in the body that is not a manifest type Berth stores or that
+// contradicts a manifest Content-Type, and for Docker schema1 and the
+// withdrawn OCI artifact manifest, which Berth does not accept.
 func ParseManifest(contentType string, body []byte) (*Manifest, error) {
-	ct := contentType
-	if ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err == nil {
-			ct = mt
-		}
-	}
+	ct, _, _ := strings.Cut(contentType, ";")
+	ct = strings.ToLower(strings.TrimSpace(ct))
 	if ct == MediaTypeDockerSchema1 || ct == MediaTypeDockerSchema1S {
-		return nil, CodeManifestInvalid.WithMessage("Docker schema1 manifests are not supported; push with schema2 or OCI")
+		return nil, errSchema1()
 	}
 	var raw rawManifest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil {
-		return nil, CodeManifestInvalid.WithMessage("manifest is not valid JSON: %v", err)
+	// Unmarshal, not a Decoder: it refuses anything after the JSON value.
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, CodeManifestInvalid.WithMessage("manifest is not valid JSON: %s", err)
 	}
-	if dec.More() {
-		return nil, CodeManifestInvalid.WithMessage("trailing data after manifest JSON")
-	}
-	if raw.SchemaVersion != nil && *raw.SchemaVersion == 1 || len(raw.FSLayers) > 0 {
-		return nil, CodeManifestInvalid.WithMessage("Docker schema1 manifests are not supported; push with schema2 or OCI")
+	if raw.SchemaVersion != nil && *raw.SchemaVersion == 1 || raw.FSLayers != nil ||
+		raw.MediaType == MediaTypeDockerSchema1 || raw.MediaType == MediaTypeDockerSchema1S {
+		return nil, errSchema1()
 	}
 	if raw.SchemaVersion == nil || *raw.SchemaVersion != 2 {
 		return nil, CodeManifestInvalid.WithMessage("schemaVersion must be 2")
 	}
-	mt := raw.MediaType
-	if mt == "" {
-		mt = ct
+	if ct == mediaTypeArtifactManifest || raw.MediaType == mediaTypeArtifactManifest || raw.Blobs != nil {
+		return nil, CodeManifestInvalid.WithMessage("OCI artifact manifests are not supported; push an image manifest with artifactType")
 	}
-	if !IsManifestMediaType(mt) {
-		// Neither the body nor a known Content-Type names the kind: infer it.
-		switch {
-		case raw.Manifests != nil && raw.Config == nil:
-			mt = MediaTypeOCIIndex
-		case raw.Config != nil:
-			mt = MediaTypeOCIManifest
-		default:
-			return nil, CodeManifestInvalid.WithMessage("unsupported manifest media type %q", mt)
-		}
+	mt, err := manifestMediaType(ct, &raw)
+	if err != nil {
+		return nil, err
 	}
-	if raw.MediaType != "" && IsManifestMediaType(ct) && raw.MediaType != ct {
-		return nil, CodeManifestInvalid.WithMessage("mediaType %q in body does not match Content-Type %q", raw.MediaType, ct)
+	if raw.ArtifactType != "" && !mediaTypeRE.MatchString(raw.ArtifactType) {
+		return nil, CodeManifestInvalid.WithMessage("artifactType %q is not a valid media type", raw.ArtifactType)
 	}
-	m := &Manifest{MediaType: mt, Subject: raw.Subject, Annotations: raw.Annotations, ArtifactType: raw.ArtifactType}
+	m := &Manifest{MediaType: mt, Annotations: raw.Annotations, ArtifactType: raw.ArtifactType}
 	if IsIndexMediaType(mt) {
-		if raw.Config != nil || raw.Layers != nil {
-			return nil, CodeManifestInvalid.WithMessage("an index has no config or layers")
-		}
-		if len(raw.Manifests) > MaxDescriptors {
-			return nil, CodeManifestInvalid.WithMessage("too many manifests (max %d)", MaxDescriptors)
-		}
-		m.Manifests = raw.Manifests
-		for i := range m.Manifests {
-			if err := validateDescriptor("manifests", &m.Manifests[i]); err != nil {
-				return nil, err
-			}
-		}
+		err = m.fillIndex(&raw)
 	} else {
-		if raw.Config == nil {
-			return nil, CodeManifestInvalid.WithMessage("image manifest has no config descriptor")
-		}
-		if raw.Manifests != nil {
-			return nil, CodeManifestInvalid.WithMessage("an image manifest has no manifests list")
-		}
-		if len(raw.Layers) > MaxDescriptors {
-			return nil, CodeManifestInvalid.WithMessage("too many layers (max %d)", MaxDescriptors)
-		}
-		if err := validateDescriptor("config", raw.Config); err != nil {
-			return nil, err
-		}
-		m.Config = raw.Config
-		m.Layers = raw.Layers
-		for i := range m.Layers {
-			if err := validateDescriptor("layers", &m.Layers[i]); err != nil {
-				return nil, err
-			}
-		}
-		if m.ArtifactType == "" {
-			m.ArtifactType = raw.Config.MediaType
-		}
+		err = m.fillImage(&raw)
 	}
-	if m.Subject != nil {
-		if err := validateDescriptor("subject", m.Subject); err != nil {
+	if err != nil {
+		return nil, err
+	}
+	if raw.Subject != nil {
+		if m.Subject, err = validateDescriptor("subject", raw.Subject); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
 }
 
-func validateDescriptor(field string, d *Descriptor) error {
-	if d.MediaType == "" {
-		return CodeManifestInvalid.WithMessage("%s: descriptor has no mediaType", field)
+// manifestMediaType decides the kind of manifest from the body's mediaType,
+// else a manifest Content-Type, else the body's shape.
+func manifestMediaType(ct string, raw *rawManifest) (string, error) {
+	if raw.MediaType != "" {
+		if !IsManifestMediaType(raw.MediaType) {
+			return "", CodeManifestInvalid.WithMessage("unsupported manifest media type %q", raw.MediaType)
+		}
+		if IsManifestMediaType(ct) && raw.MediaType != ct {
+			return "", CodeManifestInvalid.WithMessage("mediaType %q in body does not match Content-Type %q", raw.MediaType, ct)
+		}
+		return raw.MediaType, nil
 	}
-	if d.Size < 0 {
-		return CodeManifestInvalid.WithMessage("%s: descriptor size %d is negative", field, d.Size)
+	if IsManifestMediaType(ct) {
+		return ct, nil
 	}
-	if _, err := ParseDigest(string(d.Digest)); err != nil {
-		return CodeManifestInvalid.WithMessage("%s: invalid digest %q", field, d.Digest)
+	// Neither the body nor a known Content-Type names the kind: infer it.
+	switch {
+	case raw.Manifests != nil && raw.Config == nil:
+		return MediaTypeOCIIndex, nil
+	case raw.Config != nil:
+		return MediaTypeOCIManifest, nil
+	}
+	return "", CodeManifestInvalid.WithMessage("cannot tell the manifest type: no mediaType, Content-Type %q", ct)
+}
+
+func (m *Manifest) fillIndex(raw *rawManifest) error {
+	if raw.Config != nil || raw.Layers != nil {
+		return CodeManifestInvalid.WithMessage("an index has no config or layers")
+	}
+	if raw.Manifests == nil {
+		return CodeManifestInvalid.WithMessage("an index must have a manifests list")
+	}
+	if len(raw.Manifests) > MaxDescriptors {
+		return CodeManifestInvalid.WithMessage("too many manifests (max %d)", MaxDescriptors)
+	}
+	m.Manifests = make([]Descriptor, len(raw.Manifests))
+	for i := range raw.Manifests {
+		d, err := validateDescriptor("manifests", &raw.Manifests[i])
+		if err != nil {
+			return err
+		}
+		if p := d.Platform; p != nil && (p.Architecture == "" || p.OS == "") {
+			return CodeManifestInvalid.WithMessage("manifests: platform needs architecture and os")
+		}
+		m.Manifests[i] = *d
 	}
 	return nil
+}
+
+func (m *Manifest) fillImage(raw *rawManifest) error {
+	if raw.Config == nil {
+		return CodeManifestInvalid.WithMessage("image manifest has no config descriptor")
+	}
+	if raw.Manifests != nil {
+		return CodeManifestInvalid.WithMessage("an image manifest has no manifests list")
+	}
+	if len(raw.Layers) > MaxDescriptors {
+		return CodeManifestInvalid.WithMessage("too many layers (max %d)", MaxDescriptors)
+	}
+	var err error
+	if m.Config, err = validateDescriptor("config", raw.Config); err != nil {
+		return err
+	}
+	if raw.Layers != nil {
+		m.Layers = make([]Descriptor, len(raw.Layers))
+	}
+	for i := range raw.Layers {
+		d, err := validateDescriptor("layers", &raw.Layers[i])
+		if err != nil {
+			return err
+		}
+		m.Layers[i] = *d
+	}
+	if m.ArtifactType == "" {
+		m.ArtifactType = m.Config.MediaType
+	}
+	return nil
+}
+
+// validateDescriptor checks the REQUIRED descriptor fields (mediaType, size,
+// digest) and the media type grammar, and returns the Descriptor.
+func validateDescriptor(field string, r *rawDescriptor) (*Descriptor, error) {
+	d := r.Descriptor
+	if d.MediaType == "" {
+		return nil, CodeManifestInvalid.WithMessage("%s: descriptor has no mediaType", field)
+	}
+	if !mediaTypeRE.MatchString(d.MediaType) {
+		return nil, CodeManifestInvalid.WithMessage("%s: mediaType %q is not a valid media type", field, d.MediaType)
+	}
+	if d.ArtifactType != "" && !mediaTypeRE.MatchString(d.ArtifactType) {
+		return nil, CodeManifestInvalid.WithMessage("%s: artifactType %q is not a valid media type", field, d.ArtifactType)
+	}
+	if r.Size == nil {
+		return nil, CodeManifestInvalid.WithMessage("%s: descriptor has no size", field)
+	}
+	if *r.Size < 0 {
+		return nil, CodeManifestInvalid.WithMessage("%s: descriptor size %d is negative", field, *r.Size)
+	}
+	d.Size = *r.Size
+	if _, err := ParseDigest(string(d.Digest)); err != nil {
+		return nil, CodeManifestInvalid.WithMessage("%s: invalid digest %q", field, d.Digest)
+	}
+	return &d, nil
 }

@@ -5,6 +5,7 @@ import (
 	_ "crypto/sha512" // register sha512 with go-digest
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -52,14 +53,12 @@ type Reference struct {
 // ParseReference parses a manifest reference: a digest if it contains ':',
 // a tag otherwise.
 func ParseReference(s string) (Reference, error) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			d, err := ParseDigest(s)
-			if err != nil {
-				return Reference{}, err
-			}
-			return Reference{Digest: d}, nil
+	if strings.Contains(s, ":") {
+		d, err := ParseDigest(s)
+		if err != nil {
+			return Reference{}, err
 		}
+		return Reference{Digest: d}, nil
 	}
 	if !IsTag(s) {
 		return Reference{}, CodeManifestInvalid.WithMessage("invalid tag %q", s)
@@ -76,7 +75,12 @@ func (r Reference) String() string {
 }
 
 // BlobPath returns a storage path fan-out for a digest: "sha256/ab/abcdef...".
+// d should come from ParseDigest; BlobPath does not panic on other input, but
+// the path it returns for it is not meaningful.
 func BlobPath(d digest.Digest) string {
-	enc := d.Encoded()
-	return fmt.Sprintf("%s/%s/%s", d.Algorithm(), enc[:2], enc)
+	alg, enc, _ := strings.Cut(string(d), ":")
+	if len(enc) < 2 {
+		return alg + "/" + enc
+	}
+	return fmt.Sprintf("%s/%s/%s", alg, enc[:2], enc)
 }
