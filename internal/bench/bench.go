@@ -64,7 +64,8 @@ func scenarios() []scenario {
 	}
 }
 
-// newFlagSet declares the flags onto cfg.
+// newFlagSet declares the flags onto cfg; out receives the flag package's
+// own messages.
 func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("berth bench", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -90,7 +91,8 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.monoMode, "mono-mode", monoPostPut, "monolithic upload: post-put (POST, then PUT with the body) or single (POST ?digest= with the body)")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Minute, "limit on each scenario, setup included")
 	fs.DurationVar(&cfg.sampleEvery, "sample-interval", 50*time.Millisecond, "RSS sampling interval")
-	fs.Usage = func() { usage(fs) }
+	// Run reports parse errors itself and prints -h help to stdout.
+	fs.Usage = func() {}
 	return fs
 }
 
@@ -172,38 +174,38 @@ func (cfg *config) selected() ([]scenario, error) {
 // invalid or any scenario failed (after reporting every scenario).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet(&cfg, stderr)
+	fs := newFlagSet(&cfg, io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
 			usage(fs)
 			return nil
 		}
-		return fmt.Errorf("bench: %w", err)
+		return fmt.Errorf("%w (see -h)", err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: unexpected arguments %q", fs.Args())
+		return fmt.Errorf("unexpected arguments %q (see -h)", fs.Args())
 	}
 	if err := cfg.validate(); err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return err
 	}
 	if cfg.pid > 0 {
 		if _, err := readProcMem(fmt.Sprint(cfg.pid)); err != nil {
-			return fmt.Errorf("bench: --pid: %w", err)
+			return fmt.Errorf("--pid: %w", err)
 		}
 	}
 	sel, _ := cfg.selected()
 	r, err := newRunner(&cfg, stderr)
 	if err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return err
 	}
 	defer r.c.close()
 
 	sum := Summary{Target: cfg.target, Seed: cfg.seed, Started: time.Now().UTC(), Settings: cfg.settings()}
 	var failed []string
 	for _, s := range sel {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("bench: %w", err)
+		if ctx.Err() != nil {
+			break // report what ran
 		}
 		res := r.runOne(ctx, s)
 		sum.Results = append(sum.Results, *res)
@@ -221,10 +223,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = writeTable(stdout, &sum)
 	}
 	if err != nil {
-		return fmt.Errorf("bench: write report: %w", err)
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted after %d of %d scenarios: %w", len(sum.Results), len(sel), err)
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("bench: %d scenario(s) failed: %s", len(failed), strings.Join(failed, ", "))
+		return fmt.Errorf("%d scenario(s) failed: %s", len(failed), strings.Join(failed, ", "))
 	}
 	return nil
 }

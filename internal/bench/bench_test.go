@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,12 +92,12 @@ func TestRunEndToEnd(t *testing.T) {
 		scenario, metric string
 		want             float64
 	}{
-		{"push-chunked", "chunks", 3},        // 8 MiB in 3 MiB chunks
-		{"pull", "ranged GETs verified", 3},  // all three ranges
-		{"tags", "full entries", 51},         // 50 tags + t-base
-		{"tags", "n=20 walk entries", 51},    // followed with last= (ggcr sends no Link)
-		{"tags", "n=20 walk pages", 3},       // 20 + 20 + 11
-		{"manifest", "GET errors", 0},        // every request verified
+		{"push-chunked", "chunks", 3},       // 8 MiB in 3 MiB chunks
+		{"pull", "ranged GETs verified", 3}, // all three ranges
+		{"tags", "full entries", 51},        // 50 tags + t-base
+		{"tags", "n=20 walk entries", 51},   // followed with last= (ggcr sends no Link)
+		{"tags", "n=20 walk pages", 3},      // 20 + 20 + 11
+		{"manifest", "GET errors", 0},       // every request verified
 		{"manifest", "HEAD errors", 0},
 	}
 	for _, c := range checks {
@@ -141,7 +143,7 @@ func (lw *locWriter) WriteHeader(code int) {
 		// Point "next" at the following page only while pages are full; the
 		// registry pads nothing, so page 3 (11 entries) ends the walk.
 		last := lw.r.URL.Query().Get("last")
-		if next := map[string]string{"": "t-0000018", "t-0000018": "t-0000038"}[last]; next != "" {
+		if next := map[string]string{"": "t-0000019", "t-0000019": "t-0000039"}[last]; next != "" {
 			h.Set("Link", `<`+lw.r.URL.Path+`?n=20&last=`+next+`>; rel="next"`)
 		}
 	}
@@ -151,7 +153,8 @@ func (lw *locWriter) WriteHeader(code int) {
 func TestRunAbsoluteLocationsAndLinks(t *testing.T) {
 	srv := newRegistry(t, absoluteLocations)
 	var stdout, stderr bytes.Buffer
-	args := append(smallArgs(srv.URL), "--only", "push-chunked,images,tags", "--blob-size", "1MiB", "--chunk-size", "256KiB")
+	args := append(smallArgs(srv.URL), "--only", "push-chunked,images,tags", "--blob-size", "1MiB",
+		"--chunk-size", "256KiB")
 	if err := Run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("Run: %v\nstderr:\n%s", err, stderr.String())
 	}
@@ -162,8 +165,14 @@ func TestRunAbsoluteLocationsAndLinks(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "no Link header") {
-		t.Errorf("walk fell back to last= although Link headers were sent:\n%s", out)
+	for _, unwanted := range []string{"no Link header", "stopped early", "saw "} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("walk did not follow the Link headers cleanly (%q):\n%s", unwanted, out)
+		}
+	}
+	if !regexp.MustCompile(`tags\s+n=20 walk entries\s+51\s`).MatchString(out) ||
+		!regexp.MustCompile(`tags\s+n=20 walk pages\s+3\s`).MatchString(out) {
+		t.Errorf("walk did not see 51 entries in 3 pages:\n%s", out)
 	}
 }
 
@@ -172,6 +181,9 @@ func TestRunHelpAndBadFlags(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if err := Run(context.Background(), []string{"-h"}, &stdout, &stderr); err != nil {
 		t.Fatalf("-h: %v", err)
+	}
+	if stderr.Len() != 0 || strings.Count(stdout.String(), "Usage:") != 1 {
+		t.Errorf("-h: want help once on stdout; stdout %d bytes, stderr %q", stdout.Len(), stderr.String())
 	}
 	for _, s := range scenarios() {
 		if !strings.Contains(stdout.String(), s.name) {
@@ -208,5 +220,17 @@ func TestRunReportsFailures(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "FAILED") || !strings.Contains(stdout.String(), "status 403") {
 		t.Errorf("table does not show the failures:\n%s", stdout.String())
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	t.Parallel()
+	srv := newRegistry(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout bytes.Buffer
+	err := Run(ctx, append(smallArgs(srv.URL), "--only", "tags"), &stdout, io.Discard)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run with a cancelled context = %v, want context.Canceled", err)
 	}
 }

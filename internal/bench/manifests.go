@@ -148,7 +148,7 @@ func (r *runner) manifest(ctx context.Context) (*Result, error) {
 			return res, err
 		}
 	}
-	res.note("%d-byte manifest, %d keep-alive clients, latency from %s sampled requests per method max",
+	res.note("%d-byte manifest, %d keep-alive clients; percentiles over every request (reservoir of at most %s per method)",
 		want, r.cfg.concurrency, fmt.Sprint(maxLatencySamples))
 	return res, failed
 }

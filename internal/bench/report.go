@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,15 +91,26 @@ func writeTable(w io.Writer, s *Summary) error {
 			fmt.Fprintf(tw, "%s\tbench RSS max sampled\t%s\tMiB\n", r.Scenario, kibToMiB(mem.ClientMaxKiB))
 		}
 		fmt.Fprintf(tw, "%s\twall time (setup included)\t%s\ts\n", r.Scenario, formatValue(r.Seconds))
-		for _, n := range r.Notes {
-			fmt.Fprintf(tw, "%s\tnote: %s\t\t\n", r.Scenario, n)
-		}
 		if r.Error != "" {
-			fmt.Fprintf(tw, "%s\tFAILED: %s\t\t\n", r.Scenario, r.Error)
+			fmt.Fprintf(tw, "%s\tFAILED (see below)\t\t\n", r.Scenario)
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	first := true
+	for _, r := range s.Results {
+		lines := r.Notes
+		if r.Error != "" {
+			lines = append(slices.Clip(lines), "FAILED: "+r.Error)
+		}
+		for _, n := range lines {
+			if first {
+				fmt.Fprintf(w, "\nnotes:\n")
+				first = false
+			}
+			fmt.Fprintf(w, "  %s: %s\n", r.Scenario, n)
+		}
 	}
 	if s.Server != nil {
 		fmt.Fprintf(w, "\nserver at end: VmRSS %s MiB, VmHWM %s MiB\n", kibToMiB(s.Server.RSSKiB), kibToMiB(s.Server.HWMKiB))

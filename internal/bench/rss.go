@@ -47,13 +47,13 @@ func readProcMem(pid string) (ProcMem, error) {
 
 // MemSample is the memory seen while one scenario ran.
 type MemSample struct {
-	ServerStartKiB  int64 `json:"server_start_rss_kib,omitempty"`
-	ServerMaxKiB    int64 `json:"server_max_rss_kib,omitempty"`
-	ServerEndKiB    int64 `json:"server_end_rss_kib,omitempty"`
-	ServerHWMKiB    int64 `json:"server_hwm_kib,omitempty"`
-	ClientMaxKiB    int64 `json:"client_max_rss_kib"`
-	ClientHWMKiB    int64 `json:"client_hwm_kib"`
-	Samples         int   `json:"samples"`
+	ServerStartKiB  int64  `json:"server_start_rss_kib,omitempty"`
+	ServerMaxKiB    int64  `json:"server_max_rss_kib,omitempty"`
+	ServerEndKiB    int64  `json:"server_end_rss_kib,omitempty"`
+	ServerHWMKiB    int64  `json:"server_hwm_kib,omitempty"`
+	ClientMaxKiB    int64  `json:"client_max_rss_kib"`
+	ClientHWMKiB    int64  `json:"client_hwm_kib"`
+	Samples         int    `json:"samples"`
 	ServerReadError string `json:"server_read_error,omitempty"`
 }
 

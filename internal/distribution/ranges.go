@@ -45,9 +45,12 @@ func parseRange(h string, size int64) (r byteRange, ok bool, err error) {
 	if h == "" {
 		return byteRange{}, false, nil
 	}
-	spec, found := strings.CutPrefix(h, "bytes=")
-	if !found || strings.Contains(spec, ",") {
-		// Unknown units or multiple ranges: ignore the header, as RFC 9110 allows.
+	if len(h) < 6 || !strings.EqualFold(h[:6], "bytes=") {
+		return byteRange{}, false, nil // unknown units: ignore the header, as RFC 9110 allows
+	}
+	spec := h[6:]
+	if strings.Contains(spec, ",") {
+		// Multiple ranges: serve the whole blob, as RFC 9110 allows.
 		return byteRange{}, false, nil
 	}
 	a, b, found := strings.Cut(strings.TrimSpace(spec), "-")
@@ -60,7 +63,7 @@ func parseRange(h string, size int64) (r byteRange, ok bool, err error) {
 		if err != nil {
 			return byteRange{}, false, errBadRange
 		}
-		if n == 0 || size == 0 {
+		if n == 0 || size <= 0 {
 			return byteRange{}, false, errBadRange
 		}
 		if n > size {

@@ -163,3 +163,45 @@ func TestErrorBuilders(t *testing.T) {
 		}
 	})
 }
+
+func TestWire(t *testing.T) {
+	t.Parallel()
+	spec := map[Code]bool{
+		CodeBlobUnknown: true, CodeBlobUploadInvalid: true, CodeBlobUploadUnknown: true, CodeDigestInvalid: true,
+		CodeManifestBlobUnknown: true, CodeManifestInvalid: true, CodeManifestUnknown: true, CodeNameInvalid: true,
+		CodeNameUnknown: true, CodeSizeInvalid: true, CodeUnauthorized: true, CodeDenied: true,
+		CodeUnsupported: true, CodeTooManyRequests: true,
+	}
+	for c := range codes {
+		w := c.Wire()
+		if spec[c] && w != c {
+			t.Errorf("%s.Wire() = %s, want itself", c, w)
+		}
+		if w.Wire() != w {
+			t.Errorf("%s.Wire() = %s, which is not a wire code", c, w)
+		}
+	}
+	for c, want := range map[Code]Code{
+		CodeRangeInvalid:     CodeBlobUploadInvalid,
+		CodeTagInvalid:       CodeManifestInvalid,
+		CodeManifestTooLarge: CodeManifestInvalid,
+		CodeMethodNotAllowed: CodeUnsupported,
+		Code("NOT_IN_TABLE"): Code("NOT_IN_TABLE"),
+	} {
+		if got := c.Wire(); got != want {
+			t.Errorf("%s.Wire() = %s, want %s", c, got, want)
+		}
+	}
+	// On the wire the code changes; status and errors.Is stay with the internal code.
+	e := CodeRangeInvalid.WithMessage("chunk out of order")
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `{"code":"BLOB_UPLOAD_INVALID","message":"chunk out of order"}`; got != want {
+		t.Errorf("JSON = %s, want %s", got, want)
+	}
+	if e.Status() != http.StatusRequestedRangeNotSatisfiable || !errors.Is(e, CodeRangeInvalid) || errors.Is(e, CodeBlobUploadInvalid) {
+		t.Errorf("internal code lost: status %d", e.Status())
+	}
+}

@@ -49,7 +49,10 @@ func TestCLIHelm(t *testing.T) {
 		t.Fatalf("helm push reported digest %s, registry has %s", m[1], d)
 	}
 
-	pullDir := filepath.Join(c.dir, "pulled")
+	pullDir := filepath.Join(c.dir, "pulled") // helm pull -d wants an existing directory
+	if err := os.MkdirAll(pullDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	helm("pull", "oci://"+srv.localhost()+"/charts/"+chart, "--version", "0.1.0", "--plain-http", "-d", pullDir)
 	pulled, err := os.ReadFile(filepath.Join(pullDir, chart+"-0.1.0.tgz"))
 	if err != nil {

@@ -44,7 +44,7 @@ func (s *Store) GetBlob(ctx context.Context, d digest.Digest) (meta.Blob, error)
 // RepoBlob returns blob d if it is linked to repo, or meta.ErrNotFound. It is
 // one query over the repositories name index and two primary keys.
 func (s *Store) RepoBlob(ctx context.Context, repo string, d digest.Digest) (meta.Blob, error) {
-	b, err := scanBlob(s.r.QueryRowContext(ctx, s.d.q(qRepoBlob), d.String(), repo))
+	b, err := scanBlob(s.repoBlob.QueryRowContext(ctx, d.String(), repo))
 	if errors.Is(err, sql.ErrNoRows) {
 		return meta.Blob{}, fmt.Errorf("sqlstore: blob %s in %s: %w", d, repo, meta.ErrNotFound)
 	}

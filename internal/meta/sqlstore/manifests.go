@@ -64,7 +64,7 @@ func decodeAnnotations(ann sql.NullString) (map[string]string, error) {
 // Children are not filled in (they are in the payload); it is one query over
 // the repositories name index and the manifests (repository_id, digest) key.
 func (s *Store) GetManifest(ctx context.Context, repo string, d digest.Digest) (meta.Manifest, error) {
-	m, err := scanManifest(s.r.QueryRowContext(ctx, s.d.q(qGetManifest), d.String(), repo), repo)
+	m, err := scanManifest(s.getManifest.QueryRowContext(ctx, d.String(), repo), repo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return meta.Manifest{}, fmt.Errorf("sqlstore: manifest %s in %s: %w", d, repo, meta.ErrNotFound)
 	}
@@ -77,7 +77,7 @@ func (s *Store) GetManifest(ctx context.Context, repo string, d digest.Digest) (
 // ResolveTag returns the manifest tag points at, or meta.ErrNotFound. Like
 // GetManifest it is one indexed query and leaves Blobs and Children nil.
 func (s *Store) ResolveTag(ctx context.Context, repo, tag string) (meta.Manifest, error) {
-	m, err := scanManifest(s.r.QueryRowContext(ctx, s.d.q(qResolveTag), tag, repo), repo)
+	m, err := scanManifest(s.resolveTag.QueryRowContext(ctx, tag, repo), repo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return meta.Manifest{}, fmt.Errorf("sqlstore: tag %s in %s: %w", tag, repo, meta.ErrNotFound)
 	}

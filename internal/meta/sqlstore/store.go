@@ -40,6 +40,9 @@ type Store struct {
 	r   *sql.DB // reads; SQLite: a pool of query_only connections; PostgreSQL: same as w
 	log *slog.Logger
 	now func() time.Time
+
+	// Prepared hot reads on r (prepared lazily per connection by database/sql).
+	getManifest, resolveTag, repoBlob *sql.Stmt
 }
 
 var _ meta.Store = (*Store)(nil)
@@ -78,7 +81,30 @@ func Open(ctx context.Context, driver, dsn string, log *slog.Logger) (*Store, er
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// prepare prepares the hot read statements.
+func (s *Store) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&s.getManifest, qGetManifest},
+		{&s.resolveTag, qResolveTag},
+		{&s.repoBlob, qRepoBlob},
+	} {
+		st, err := s.r.PrepareContext(ctx, s.d.q(p.query))
+		if err != nil {
+			return fmt.Errorf("sqlstore: prepare: %w", err)
+		}
+		*p.stmt = st
+	}
+	return nil
 }
 
 func (s *Store) openSQLite(ctx context.Context, path string) error {
@@ -92,7 +118,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	}
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	wc, err := sqlite.NewConnector(path + "?" + common +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=journal_size_limit(67108864)&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("sqlstore: open sqlite %s: %w", path, err)
 	}
@@ -155,6 +181,11 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the database connections.
 func (s *Store) Close() error {
 	var errs []error
+	for _, st := range []*sql.Stmt{s.getManifest, s.resolveTag, s.repoBlob} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}
