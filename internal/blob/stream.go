@@ -21,46 +21,49 @@ import (
 // (and each fsync'd chunk) moves a useful amount of data.
 const bufSize = 1 << 20
 
+// pipeDepth is how many buffers a copy rotates through: one being read and
+// written while the others wait to be hashed.
+const pipeDepth = 3
+
 var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
 // copyHashed copies r into w and h together: every byte the writer accepted
 // is hashed, and nothing else, so the hash always describes what is stored.
+// Reading and writing run on the calling goroutine while hashing runs on
+// another, so a large upload uses both the disk and a second core.
 // If size >= 0, r must hold exactly size bytes (oci.CodeSizeInvalid
 // otherwise; the bytes up to size are still written). It returns the number
 // of bytes written.
 func copyHashed(ctx context.Context, w io.Writer, h hash.Hash, r io.Reader, size int64) (int64, error) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
 	src := r
 	if size >= 0 {
 		src = io.LimitReader(r, size)
 	}
-	var n int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return n, err
+	free := make(chan *[]byte, pipeDepth)
+	for range pipeDepth {
+		free <- bufPool.Get().(*[]byte)
+	}
+	type chunk struct {
+		buf *[]byte
+		n   int
+	}
+	toHash := make(chan chunk, pipeDepth)
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for c := range toHash {
+			h.Write((*c.buf)[:c.n])
+			free <- c.buf
 		}
-		m, rerr := src.Read(buf)
-		if m > 0 {
-			wn, werr := w.Write(buf[:m])
-			if wn > 0 {
-				h.Write(buf[:wn])
-				n += int64(wn)
-			}
-			if werr != nil {
-				return n, fmt.Errorf("write: %w", werr)
-			}
-			if wn != m {
-				return n, fmt.Errorf("write: %w", io.ErrShortWrite)
-			}
-		}
-		if errors.Is(rerr, io.EOF) {
-			break
-		}
-		if rerr != nil {
-			return n, fmt.Errorf("read request body: %w", rerr)
-		}
+	}()
+	n, err := copyLoop(ctx, w, src, free, func(buf *[]byte, k int) { toHash <- chunk{buf, k} })
+	close(toHash)
+	<-hashed
+	for range pipeDepth {
+		bufPool.Put(<-free)
+	}
+	if err != nil {
+		return n, err
 	}
 	if size >= 0 {
 		if n < size {
@@ -69,6 +72,56 @@ func copyHashed(ctx context.Context, w io.Writer, h hash.Hash, r io.Reader, size
 		var one [1]byte
 		if k, _ := io.ReadFull(r, one[:]); k > 0 {
 			return n, oci.CodeSizeInvalid.WithMessage("received more than the %d bytes announced", size)
+		}
+	}
+	return n, nil
+}
+
+// copyLoop reads src into buffers taken from free, writes each to w, and
+// hands the written part to hash (which returns the buffer to free).
+func copyLoop(ctx context.Context, w io.Writer, src io.Reader, free chan *[]byte, hash func(*[]byte, int)) (int64, error) {
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		bp := <-free
+		m, rerr := fill(src, *bp)
+		if m > 0 {
+			wn, werr := w.Write((*bp)[:m])
+			if wn > 0 {
+				n += int64(wn)
+				hash(bp, wn)
+			} else {
+				free <- bp
+			}
+			if werr != nil {
+				return n, fmt.Errorf("write: %w", werr)
+			}
+			if wn != m {
+				return n, fmt.Errorf("write: %w", io.ErrShortWrite)
+			}
+		} else {
+			free <- bp
+		}
+		if errors.Is(rerr, io.EOF) {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, fmt.Errorf("read request body: %w", rerr)
+		}
+	}
+}
+
+// fill reads into buf until it is full or r fails, returning r's error
+// unchanged (io.EOF at the end of the stream).
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
 		}
 	}
 	return n, nil

@@ -596,8 +596,7 @@ func TestGGCRDelete(t *testing.T) {
 	}
 	sameImage(t, keep, got)
 	// Deleting what is not there is 404 (MANIFEST_UNKNOWN).
-	resp, body := mustDo(t, ctx, http.MethodDelete, srv.url()+"/v2/"+repo+"/manifests/"+d.String(), nil, nil, http.StatusNotFound)
-	_ = resp
+	_, body := mustDo(t, ctx, http.MethodDelete, srv.url()+"/v2/"+repo+"/manifests/"+d.String(), nil, nil, http.StatusNotFound)
 	if !strings.Contains(string(body), "MANIFEST_UNKNOWN") {
 		t.Errorf("DELETE of a deleted manifest: body %s, want MANIFEST_UNKNOWN", body)
 	}

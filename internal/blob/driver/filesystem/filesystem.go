@@ -149,7 +149,7 @@ func (d *Driver) Writer(ctx context.Context, p string, append bool) (driver.File
 			f.Close()
 			return nil, wrap("stat", n, err)
 		}
-		return &fileWriter{d: d, name: n, f: f, size: fi.Size()}, nil
+		return &fileWriter{d: d, name: n, f: f, size: fi.Size(), started: fi.Size()}, nil
 	}
 	var lastErr error
 	for range createRetries {
@@ -369,7 +369,13 @@ type fileWriter struct {
 	size     int64
 	syncDirs []string // directories to fsync on Commit
 	done     bool
+	started  int64 // bytes up to which write-back has been started
 }
+
+// writeBehind is how many dirty bytes a writer lets pile up before it asks
+// the kernel to start writing them back, so that the final fsync of a large
+// blob has little left to do and disk writes overlap the transfer.
+const writeBehind = 8 << 20
 
 func (w *fileWriter) Write(p []byte) (int, error) {
 	if w.done {
@@ -379,6 +385,10 @@ func (w *fileWriter) Write(p []byte) (int, error) {
 	w.size += int64(n)
 	if err != nil {
 		return n, fmt.Errorf("filesystem: write %s: %w", w.name, err)
+	}
+	if w.size-w.started >= writeBehind {
+		startWriteback(w.f, w.started, w.size-w.started)
+		w.started = w.size
 	}
 	return n, nil
 }
