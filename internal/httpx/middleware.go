@@ -22,7 +22,9 @@ const maxRequestIDLen = 128
 // response and stored in the context), the access log line, the HTTP metrics
 // (if m is not nil), and panic recovery (500 and an error log with the stack).
 // A mutable route holder is installed in the context for SetRoute; requests
-// whose handler does not set it are labelled RouteOther.
+// whose handler does not set it are labelled RouteOther. Wrap log's handler
+// with LogHandler for the access log line (and the handlers' own lines) to
+// carry the request id.
 func Middleware(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
