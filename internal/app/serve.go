@@ -125,6 +125,14 @@ func listenAndServe(ctx context.Context, cfg config.Config, log *slog.Logger) er
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil,
 		"storage", cfg.Storage.Filesystem.Root, "database", cfg.Database.Driver, "version", ver, "commit", rev)
 
+	if cfg.HTTP.DebugAddr != "" {
+		stop, err := serveDebug(cfg.HTTP.DebugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
 	errc := make(chan error, 1)
 	go func() {
 		if tlsCfg != nil {

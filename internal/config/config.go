@@ -31,6 +31,7 @@ type HTTP struct {
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`    // default 30s
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"` // default 30s
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`        // keep-alive idle connections, default 2m
+	DebugAddr         string        `yaml:"debug_addr"`          // BERTH_DEBUG_ADDR; pprof listener, off when empty
 }
 
 // Storage configures blob storage.

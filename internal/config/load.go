@@ -27,6 +27,7 @@ const (
 	EnvLogFormat       = "BERTH_LOG_FORMAT"
 	EnvMaxManifestSize = "BERTH_MAX_MANIFEST_SIZE"
 	EnvUploadTTL       = "BERTH_UPLOAD_TTL"
+	EnvDebugAddr       = "BERTH_DEBUG_ADDR"
 )
 
 // Load builds a Config from the defaults, then the YAML file at path (if
@@ -82,6 +83,7 @@ func (c *Config) applyEnv(env func(string) string) error {
 		dst  *string
 	}{
 		{EnvAddr, &c.HTTP.Addr},
+		{EnvDebugAddr, &c.HTTP.DebugAddr},
 		{EnvTLSCert, &c.HTTP.TLSCert},
 		{EnvTLSKey, &c.HTTP.TLSKey},
 		{EnvDBDSN, &c.Database.DSN},
