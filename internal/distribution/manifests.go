@@ -4,6 +4,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
+
+	"github.com/berth-oci/berth/internal/meta"
 
 	"github.com/berth-oci/berth/internal/oci"
 )
@@ -17,6 +20,11 @@ func (h *Handler) getManifest(w http.ResponseWriter, r *http.Request, rt route) 
 	m, err := h.arts.GetManifest(r.Context(), rt.name, ref)
 	if err != nil {
 		return err
+	}
+	if accept := acceptedManifestTypes(r.Header.Values("Accept")); accept != nil && !accept[m.MediaType] {
+		if m, err = h.negotiate(r, rt.name, m, accept); err != nil {
+			return err
+		}
 	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", m.MediaType)
@@ -33,6 +41,51 @@ func (h *Handler) getManifest(w http.ResponseWriter, r *http.Request, rt route) 
 		_, _ = w.Write(m.Payload)
 	}
 	return nil
+}
+
+// acceptedManifestTypes returns the manifest media types an Accept header
+// lists, or nil when it does not restrict them (no header, a wildcard, or no
+// manifest type named at all).
+func acceptedManifestTypes(values []string) map[string]bool {
+	var out map[string]bool
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			mt = strings.ToLower(strings.TrimSpace(mt))
+			switch {
+			case mt == "*/*" || mt == "application/*":
+				return nil
+			case oci.IsManifestMediaType(mt):
+				if out == nil {
+					out = make(map[string]bool)
+				}
+				out[mt] = true
+			}
+		}
+	}
+	return out
+}
+
+// negotiate answers a client whose Accept header excludes the stored
+// manifest's media type, as Distribution does: a client that takes image
+// manifests but not indexes gets the index's linux/amd64 image; anyone else
+// gets MANIFEST_UNKNOWN saying which type was found.
+func (h *Handler) negotiate(r *http.Request, repo string, m meta.Manifest, accept map[string]bool) (meta.Manifest, error) {
+	unknown := oci.CodeManifestUnknown.WithMessage("manifest of type %s found, but the Accept header does not allow it", m.MediaType)
+	if !oci.IsIndexMediaType(m.MediaType) {
+		return meta.Manifest{}, unknown
+	}
+	idx, err := oci.ParseManifest(m.MediaType, m.Payload)
+	if err != nil {
+		return meta.Manifest{}, err
+	}
+	for _, c := range idx.Manifests {
+		if c.Platform == nil || c.Platform.OS != "linux" || c.Platform.Architecture != "amd64" || !accept[c.MediaType] {
+			continue
+		}
+		return h.arts.GetManifest(r.Context(), repo, oci.Reference{Digest: c.Digest})
+	}
+	return meta.Manifest{}, unknown
 }
 
 // putManifest serves PUT /v2/<name>/manifests/<reference>.
