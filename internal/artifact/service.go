@@ -59,11 +59,12 @@ func (s *Service) PutManifest(ctx context.Context, repo string, ref oci.Referenc
 	if mf.Subject != nil {
 		rec.Subject = mf.Subject.Digest
 	}
+	// Repeats are fine: the store records each reference once.
 	for _, b := range mf.Blobs() {
-		rec.Blobs = appendUnique(rec.Blobs, b.Digest)
+		rec.Blobs = append(rec.Blobs, b.Digest)
 	}
 	for _, c := range mf.Manifests {
-		rec.Children = appendUnique(rec.Children, c.Digest)
+		rec.Children = append(rec.Children, c.Digest)
 	}
 	if err := s.m.PutManifest(ctx, rec, ref.Tag); err != nil {
 		var missing *meta.MissingReferenceError
@@ -73,15 +74,6 @@ func (s *Service) PutManifest(ctx context.Context, repo string, ref oci.Referenc
 		return Pushed{}, err
 	}
 	return Pushed{Digest: dgst, Manifest: mf}, nil
-}
-
-func appendUnique(list []digest.Digest, d digest.Digest) []digest.Digest {
-	for _, x := range list {
-		if x == d {
-			return list
-		}
-	}
-	return append(list, d)
 }
 
 // GetManifest returns the manifest ref names in repo, or MANIFEST_UNKNOWN.

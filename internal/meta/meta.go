@@ -1,6 +1,8 @@
 // Package meta defines the registry's metadata records (repositories, blobs,
-// repository->blob links, manifests and their edges, tags, upload sessions)
-// and the store interfaces that hold them. The metadata store is the source of
+// repository->blob links, manifests and their edges, tags, upload sessions;
+// projects, users, memberships, robot accounts, access tokens, the audit log
+// and pull statistics) and the store interfaces that hold them, one small
+// interface per aggregate. The metadata store is the source of
 // truth for the repository -> manifest -> blob graph; blob storage holds only
 // content-addressed bytes. Implementations live in meta/sqlstore and are
 // checked by the conformance suite in meta/metatest.
@@ -24,6 +26,10 @@ var (
 	// ErrMissingReference: a manifest names a blob or child manifest that is
 	// not present in its repository. The concrete error is *MissingReferenceError.
 	ErrMissingReference = errors.New("meta: manifest references unknown content")
+	// ErrInvalid: the record breaks a rule the store enforces (an empty
+	// name, an unknown role or level...). Callers validate input first; this
+	// is the store's last line.
+	ErrInvalid = errors.New("meta: invalid record")
 )
 
 // MissingReferenceError says which reference of a manifest is missing.
@@ -166,11 +172,19 @@ type Counts struct {
 	Uploads      int64 // open upload sessions
 }
 
-// Store is the whole metadata store.
+// Store is the whole metadata store. Consumers should depend on the small
+// interfaces they use (Manifests, Projects, Members...), not on Store.
 type Store interface {
 	Blobs
 	Uploads
 	Manifests
+	Projects
+	Users
+	Members
+	Robots
+	AccessTokens
+	Audit
+	Stats
 	// Counts returns totals for metrics.
 	Counts(ctx context.Context) (Counts, error)
 	// Ping checks the database is reachable.

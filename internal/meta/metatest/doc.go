@@ -7,6 +7,11 @@
 //
 // It checks every method and every documented error (ErrNotFound,
 // ErrConflict, *MissingReferenceError), pagination and byte order, referrers,
-// upload sessions, counts, and concurrent writers of the same rows; run it
+// upload sessions, counts, and concurrent writers of the same rows; and the
+// identity aggregates: projects (unique names, the delete refused while a
+// repository holds a manifest, cascades), users (cascade to memberships and
+// tokens), memberships, robot accounts and their permissions, access tokens
+// (revocation, pruning), the audit log (filters, offset and keyset pages,
+// pruning) and pull statistics (exact under concurrent increments). Run it
 // with -race.
 package metatest

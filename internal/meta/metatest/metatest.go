@@ -31,6 +31,13 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Referrers", testReferrers},
 		{"Counts", testCounts},
 		{"Concurrency", testConcurrency},
+		{"Projects", testProjects},
+		{"Users", testUsers},
+		{"Members", testMembers},
+		{"Robots", testRobots},
+		{"AccessTokens", testAccessTokens},
+		{"Audit", testAudit},
+		{"Stats", testStats},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

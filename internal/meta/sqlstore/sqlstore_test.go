@@ -54,10 +54,27 @@ func newSQLite(t testing.TB) *Store {
 	return s
 }
 
-// newPostgres opens a store in a schema of its own, created for the test and
-// dropped at cleanup, so that parallel tests and test runs never collide. It
+// newPostgres opens a store in a schema of its own (see postgresDSN). It
 // skips the test when BERTH_TEST_POSTGRES_DSN is unset.
 func newPostgres(t testing.TB) *Store {
+	t.Helper()
+	dsn := postgresDSN(t)
+	s, err := Open(context.Background(), DriverPostgres, dsn, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // runs before the schema is dropped
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// postgresDSN returns a DSN for a schema of the test's own, created for the
+// test and dropped at cleanup, so that parallel tests and test runs never
+// collide. It skips the test when BERTH_TEST_POSTGRES_DSN is unset.
+func postgresDSN(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(postgresEnv)
 	if base == "" {
@@ -77,6 +94,12 @@ func newPostgres(t testing.TB) *Store {
 		admin.Close()
 		t.Fatalf("create schema: %v", err)
 	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+		admin.Close()
+	})
 	u, err := url.Parse(base)
 	if err != nil || u.Scheme == "" {
 		t.Fatalf("%s must be a URL (postgres://...): %v", postgresEnv, err)
@@ -87,22 +110,7 @@ func newPostgres(t testing.TB) *Store {
 	// flush at commit makes the suite several times faster on slow disks.
 	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
-	s, err := Open(ctx, DriverPostgres, u.String(), testLogger(t))
-	t.Cleanup(func() {
-		if s != nil {
-			if err := s.Close(); err != nil {
-				t.Error(err)
-			}
-		}
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return u.String()
 }
 
 func TestConformance(t *testing.T) {
