@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/berth-oci/berth/internal/bench"
+	"github.com/berth-oci/berth/internal/cli"
 )
 
 // Exit codes of Run.
@@ -29,6 +30,16 @@ func commands() []command {
 	return []command{
 		{"serve", "run the registry server", serve},
 		{"bench", "benchmark a registry with a push/pull load", runBench},
+		{"login", "log in to a Berth server and store the credentials", cli.Main(cli.Login)},
+		{"logout", "remove a server's stored credentials", cli.Main(cli.Logout)},
+		{"project", "list, create and delete projects", cli.Main(cli.Project)},
+		{"repo", "list the repositories of a project", cli.Main(cli.Repo)},
+		{"artifact", "list the artifacts of a repository", cli.Main(cli.Artifact)},
+		{"tag", "list, create and delete tags", cli.Main(cli.Tag)},
+		{"user", "manage user accounts", cli.Main(cli.User)},
+		{"member", "manage project members and their roles", cli.Main(cli.Member)},
+		{"robot", "manage robot accounts", cli.Main(cli.Robot)},
+		{"admin", "offline administration of the local store (users, passwords)", cli.Main(cli.Admin(openAdminStore))},
 		{"version", "print the version and exit", runVersion},
 		{"help", "show this help, or a command's flags (berth help serve)", runHelp},
 	}
