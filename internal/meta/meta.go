@@ -178,6 +178,8 @@ type Store interface {
 	Blobs
 	Uploads
 	Manifests
+	Repositories
+	Artifacts
 	Projects
 	Users
 	Members

@@ -38,6 +38,8 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"AccessTokens", testAccessTokens},
 		{"Audit", testAudit},
 		{"Stats", testStats},
+		{"Repositories", testRepositories},
+		{"Artifacts", testArtifacts},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -299,14 +299,7 @@ func seed(t testing.TB, s *Store, n int) {
 			digest.FromString("x").String(), []byte("x"))
 		return err
 	})
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	if s.d == dialectPostgres {
-		if _, err := s.w.ExecContext(ctx, "ANALYZE"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	seeded(t, s, "seed", err)
 }
 
 func BenchmarkResolveTag(b *testing.B) {
