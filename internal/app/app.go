@@ -13,7 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/berth-oci/berth/internal/api"
 	"github.com/berth-oci/berth/internal/artifact"
+	"github.com/berth-oci/berth/internal/auth"
 	"github.com/berth-oci/berth/internal/blob"
 	"github.com/berth-oci/berth/internal/blob/driver/filesystem"
 	"github.com/berth-oci/berth/internal/config"
@@ -33,6 +35,7 @@ type Server struct {
 	blobs   *blob.Store
 	reg     *prometheus.Registry
 	handler http.Handler
+	sec     *security
 
 	ctx       context.Context // background work; canceled by Close
 	cancel    context.CancelFunc
@@ -66,10 +69,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 
 	s := &Server{cfg: cfg, log: log, meta: store, driver: drv, reg: prometheus.NewRegistry()}
 	s.ctx, s.cancel = context.WithCancel(ctx)
+	if err := bootstrap(ctx, cfg, store, log); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	if s.sec, err = newSecurity(cfg, store, log); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	s.blobs = blob.New(drv, store, log.With("component", "blob"), blob.Options{UploadTTL: cfg.Registry.UploadTTL})
 	arts := artifact.New(store, log.With("component", "artifact"))
 	dist := distribution.New(s.blobs, arts, log.With("component", "distribution"), distribution.Options{
 		MaxManifestSize: cfg.Registry.MaxManifestSize,
+		Guard:           s.sec.guard,
+	})
+	ver, _ := Version()
+	mgmt := api.New(api.Deps{Store: store, Access: s.sec.eval, Log: log.With("component", "api")}, api.Options{
+		SelfRegistration: cfg.Auth.SelfRegistration,
+		AuthMode:         "db_auth",
+		Version:          ver,
 	})
 
 	metrics, err := s.registerMetrics()
@@ -80,6 +98,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", dist)
 	mux.Handle("/v2", dist)
+	mux.Handle(auth.TokenPath, s.sec.tokens)
+	mux.Handle(api.Prefix+"/", mgmt)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	promh := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
@@ -91,10 +111,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		httpx.SetRoute(r.Context(), "metrics")
 		promh.ServeHTTP(w, r)
 	})
-	s.handler = httpx.Middleware(mux, log.With("component", "http"), metrics)
+	s.handler = httpx.Middleware(s.sec.authn.Middleware(mux), log.With("component", "http"), metrics)
 
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.sweepUploads()
+	go s.pruneAudit()
 	return s, nil
 }
 

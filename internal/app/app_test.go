@@ -36,10 +36,13 @@ func (s *syncBuffer) String() string {
 }
 
 // newTestServer runs New on a fresh data directory and serves it with
-// httptest. edit, if not nil, adjusts the configuration first.
+// httptest. Authentication is off, since these tests are about the
+// server's plumbing (security_test.go covers authentication); edit, if not
+// nil, adjusts the configuration first.
 func newTestServer(t *testing.T, edit func(*config.Config)) (*Server, *httptest.Server, *syncBuffer) {
 	t.Helper()
 	cfg := config.Default().WithDataDir(t.TempDir())
+	cfg.Auth.Disabled = true
 	if edit != nil {
 		edit(&cfg)
 	}

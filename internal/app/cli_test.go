@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -130,7 +131,7 @@ func TestServe(t *testing.T) {
 	if _, port, _ := net.SplitHostPort(addr); port == "0" || port == "" {
 		t.Fatalf("listening address %q has no real port", addr)
 	}
-	for _, p := range []string{"/healthz", "/readyz", "/v2/"} {
+	for _, p := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get("http://" + addr + p)
 		if err != nil {
 			t.Fatal(err)
@@ -139,6 +140,29 @@ func TestServe(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s = %d", p, resp.StatusCode)
 		}
+	}
+	// Authentication is on by default: /v2/ challenges, and the generated
+	// admin password, logged once, opens it.
+	resp, err := http.Get("http://" + addr + "/v2/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ch := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(ch, `Bearer realm="http://`+addr+`/service/token"`) {
+		t.Errorf("anonymous GET /v2/ = %d %q, want 401 with a bearer challenge", resp.StatusCode, ch)
+	}
+	m := regexp.MustCompile(`"username":"admin","password":"([^"]+)"`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no generated admin password in the log:\n%s", logs)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/v2/", nil)
+	req.SetBasicAuth("admin", m[1])
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /v2/ as admin with the logged password = %d", resp.StatusCode)
 	}
 	if code := stop(); code != 0 {
 		t.Errorf("serve exit code %d, want 0\n%s", code, logs)
@@ -160,7 +184,11 @@ func TestServe(t *testing.T) {
 // being served.
 func TestServeDrainsInFlight(t *testing.T) {
 	t.Parallel()
-	addr, logs, stop := startServe(t, "--data", t.TempDir())
+	cfgFile := filepath.Join(t.TempDir(), "berth.yaml")
+	if err := os.WriteFile(cfgFile, []byte("auth:\n  disabled: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, logs, stop := startServe(t, "--data", t.TempDir(), "--config", cfgFile)
 	// Start a streamed upload and keep its body open across the shutdown.
 	resp, err := http.Post("http://"+addr+"/v2/drain/blobs/uploads/", "", nil)
 	if err != nil {
@@ -247,8 +275,9 @@ func TestServeTLSFromConfigFile(t *testing.T) {
 		t.Fatalf("GET over TLS: %v\n%s", err, logs)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET /v2/ over TLS = %d", resp.StatusCode)
+	// The challenge sends clients to the token service over TLS too.
+	if ch := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(ch, `realm="https://`) {
+		t.Errorf("GET /v2/ over TLS = %d %q, want 401 with an https realm", resp.StatusCode, ch)
 	}
 	if !strings.Contains(logs.String(), `"tls":true`) {
 		t.Errorf("listening line does not say tls:\n%s", logs)

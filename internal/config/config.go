@@ -21,6 +21,7 @@ type Config struct {
 	Database Database `yaml:"database"`
 	Log      Log      `yaml:"log"`
 	Registry Registry `yaml:"registry"`
+	Auth     Auth     `yaml:"auth"`
 }
 
 // HTTP configures the listener.
@@ -64,6 +65,55 @@ type Registry struct {
 	UploadSweep     time.Duration `yaml:"upload_sweep"`      // how often expired uploads are removed, default 10m
 }
 
+// Auth configures authentication and authorization.
+type Auth struct {
+	// Disabled turns authentication off: every caller may do everything.
+	// Only for registries on a trusted network. BERTH_AUTH_DISABLED.
+	Disabled bool `yaml:"disabled"`
+	// AdminPassword is the password of the "admin" user created on first
+	// start; empty generates one and logs it once. BERTH_ADMIN_PASSWORD.
+	AdminPassword string `yaml:"admin_password"`
+	// Challenge is what /v2/ asks unauthenticated clients for: "bearer"
+	// (the Docker token flow, default) or "basic". Basic credentials on
+	// /v2/ work with either. BERTH_AUTH_CHALLENGE.
+	Challenge string `yaml:"challenge"`
+	// AnonymousPull lets callers without credentials pull from public
+	// projects (default true). BERTH_AUTH_ANONYMOUS_PULL.
+	AnonymousPull bool `yaml:"anonymous_pull"`
+	// Htpasswd is a bcrypt htpasswd file of extra read-only users.
+	// BERTH_HTPASSWD.
+	Htpasswd string `yaml:"htpasswd"`
+	// SelfRegistration lets anyone create a (non-admin) user account.
+	SelfRegistration bool `yaml:"self_registration"`
+	// ProjectCreation is who may create projects: "adminonly" (default) or
+	// "everyone" (every user), as Harbor's project_creation_restriction.
+	ProjectCreation string `yaml:"project_creation"`
+	// AutoCreateProjects creates a missing project (private) on first push
+	// by a caller who may push there, instead of refusing the push.
+	// BERTH_AUTO_CREATE_PROJECTS.
+	AutoCreateProjects bool `yaml:"auto_create_projects"`
+	// AuditRetention is how long audit events are kept (default 2160h,
+	// 90 days; 0 keeps them forever).
+	AuditRetention time.Duration `yaml:"audit_retention"`
+	Token          Token         `yaml:"token"`
+}
+
+// Token configures the Docker token service at /service/token.
+type Token struct {
+	// Realm is the token service URL clients are sent to; empty means this
+	// server's own /service/token as the client reached it.
+	Realm string `yaml:"realm"`
+	// Service is the registry's service name (the tokens' audience).
+	Service string `yaml:"service"`
+	// Issuer is the tokens' iss claim.
+	Issuer string `yaml:"issuer"`
+	// TTL is the access token lifetime (default 15m).
+	TTL time.Duration `yaml:"ttl"`
+	// KeysDir holds the signing keys (default <data_dir>/token-keys); share
+	// it between replicas.
+	KeysDir string `yaml:"keys_dir"`
+}
+
 // Driver names.
 const (
 	DriverFilesystem = "filesystem"
@@ -90,6 +140,13 @@ func base() Config {
 		Database: Database{Driver: DriverSQLite},
 		Log:      Log{Level: "info", Format: "text"},
 		Registry: Registry{MaxManifestSize: 4 << 20, UploadTTL: 24 * time.Hour, UploadSweep: 10 * time.Minute},
+		Auth: Auth{
+			Challenge:       "bearer",
+			AnonymousPull:   true,
+			ProjectCreation: "adminonly",
+			AuditRetention:  90 * 24 * time.Hour,
+			Token:           Token{Service: "berth-registry", Issuer: "berth-token-service", TTL: 15 * time.Minute},
+		},
 	}
 }
 
@@ -109,6 +166,9 @@ func (c *Config) derive() {
 	if c.Database.Driver == DriverSQLite && c.Database.DSN == "" && c.DataDir != "" {
 		c.Database.DSN = filepath.Join(c.DataDir, "berth.db")
 	}
+	if c.Auth.Token.KeysDir == "" && c.DataDir != "" {
+		c.Auth.Token.KeysDir = filepath.Join(c.DataDir, "token-keys")
+	}
 }
 
 // WithDataDir returns c with storage and database placed under dir (the
@@ -116,6 +176,7 @@ func (c *Config) derive() {
 func (c Config) WithDataDir(dir string) Config {
 	c.DataDir = dir
 	c.Storage.Filesystem.Root = filepath.Join(dir, "blobs")
+	c.Auth.Token.KeysDir = filepath.Join(dir, "token-keys")
 	if c.Database.Driver == DriverSQLite {
 		c.Database.DSN = filepath.Join(dir, "berth.db")
 	}

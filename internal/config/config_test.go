@@ -48,6 +48,7 @@ func TestLoad(t *testing.T) {
 				c.DataDir = "/srv/berth"
 				c.Storage.Filesystem.Root = "/srv/berth/blobs"
 				c.Database.DSN = "/srv/berth/berth.db"
+				c.Auth.Token.KeysDir = "/srv/berth/token-keys"
 			},
 		},
 		{
@@ -57,6 +58,7 @@ func TestLoad(t *testing.T) {
 				c.DataDir = "/srv/berth"
 				c.Storage.Filesystem.Root = "/mnt/blobs"
 				c.Database.DSN = "/srv/berth/berth.db"
+				c.Auth.Token.KeysDir = "/srv/berth/token-keys"
 			},
 		},
 		{
@@ -74,6 +76,7 @@ func TestLoad(t *testing.T) {
 			env:  map[string]string{EnvData: "/data"},
 			want: func(c *Config) {
 				c.DataDir = "/data"
+				c.Auth.Token.KeysDir = "/data/token-keys"
 				c.Storage.Filesystem.Root = "/data/blobs"
 				c.Database.DSN = "/data/berth.db"
 			},
@@ -83,6 +86,7 @@ func TestLoad(t *testing.T) {
 			env:  map[string]string{EnvData: "/data", EnvStorageRoot: "/fast/blobs", EnvDBDSN: "/ssd/meta.db"},
 			want: func(c *Config) {
 				c.DataDir = "/data"
+				c.Auth.Token.KeysDir = "/data/token-keys"
 				c.Storage.Filesystem.Root = "/fast/blobs"
 				c.Database.DSN = "/ssd/meta.db"
 			},
@@ -93,6 +97,7 @@ func TestLoad(t *testing.T) {
 			env:  map[string]string{EnvData: "/data"},
 			want: func(c *Config) {
 				c.DataDir = "/data"
+				c.Auth.Token.KeysDir = "/data/token-keys"
 				c.Storage.Filesystem.Root = "/data/blobs"
 				c.Database = Database{Driver: DriverPostgres, DSN: "postgres://berth@db/berth"}
 			},

@@ -28,6 +28,13 @@ const (
 	EnvMaxManifestSize = "BERTH_MAX_MANIFEST_SIZE"
 	EnvUploadTTL       = "BERTH_UPLOAD_TTL"
 	EnvDebugAddr       = "BERTH_DEBUG_ADDR"
+	EnvAuthDisabled    = "BERTH_AUTH_DISABLED"
+	EnvAdminPassword   = "BERTH_ADMIN_PASSWORD"
+	EnvAuthChallenge   = "BERTH_AUTH_CHALLENGE"
+	EnvAnonymousPull   = "BERTH_AUTH_ANONYMOUS_PULL"
+	EnvHtpasswd        = "BERTH_HTPASSWD"
+	EnvAutoCreate      = "BERTH_AUTO_CREATE_PROJECTS"
+	EnvTokenRealm      = "BERTH_TOKEN_REALM"
 )
 
 // Load builds a Config from the defaults, then the YAML file at path (if
@@ -90,6 +97,10 @@ func (c *Config) applyEnv(env func(string) string) error {
 		{EnvStorageRoot, &c.Storage.Filesystem.Root},
 		{EnvLogLevel, &c.Log.Level},
 		{EnvLogFormat, &c.Log.Format},
+		{EnvAdminPassword, &c.Auth.AdminPassword},
+		{EnvAuthChallenge, &c.Auth.Challenge},
+		{EnvHtpasswd, &c.Auth.Htpasswd},
+		{EnvTokenRealm, &c.Auth.Token.Realm},
 	}
 	for _, s := range strs {
 		if v := env(s.name); v != "" {
@@ -102,6 +113,23 @@ func (c *Config) applyEnv(env func(string) string) error {
 			return fmt.Errorf("config: %s=%q: want a number of bytes", EnvMaxManifestSize, v)
 		}
 		c.Registry.MaxManifestSize = n
+	}
+	bools := []struct {
+		name string
+		dst  *bool
+	}{
+		{EnvAuthDisabled, &c.Auth.Disabled},
+		{EnvAnonymousPull, &c.Auth.AnonymousPull},
+		{EnvAutoCreate, &c.Auth.AutoCreateProjects},
+	}
+	for _, b := range bools {
+		if v := env(b.name); v != "" {
+			x, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("config: %s=%q: want true or false", b.name, v)
+			}
+			*b.dst = x
+		}
 	}
 	if v := env(EnvUploadTTL); v != "" {
 		d, err := time.ParseDuration(strings.TrimSpace(v))

@@ -76,5 +76,34 @@ func (c Config) Validate() error {
 	}
 	positive("registry.upload_ttl", c.Registry.UploadTTL)
 	positive("registry.upload_sweep", c.Registry.UploadSweep)
+
+	switch c.Auth.Challenge {
+	case "bearer", "basic":
+	default:
+		bad("auth.challenge", "unknown challenge %q (bearer, basic)", c.Auth.Challenge)
+	}
+	switch c.Auth.ProjectCreation {
+	case "adminonly", "everyone":
+	default:
+		bad("auth.project_creation", "unknown value %q (adminonly, everyone)", c.Auth.ProjectCreation)
+	}
+	if c.Auth.AuditRetention < 0 {
+		bad("auth.audit_retention", "must not be negative, got %v", c.Auth.AuditRetention)
+	}
+	if c.Auth.Token.Service == "" {
+		bad("auth.token.service", "must be set")
+	}
+	if c.Auth.Token.Issuer == "" {
+		bad("auth.token.issuer", "must be set")
+	}
+	if c.Auth.Token.TTL < time.Minute {
+		bad("auth.token.ttl", "must be at least 1m, got %v", c.Auth.Token.TTL)
+	}
+	if c.Auth.Token.KeysDir == "" {
+		bad("auth.token.keys_dir", "must be set")
+	}
+	if c.Auth.AdminPassword != "" && len(c.Auth.AdminPassword) < 8 {
+		bad("auth.admin_password", "must be at least 8 characters")
+	}
 	return errors.Join(errs...)
 }

@@ -22,6 +22,9 @@ type Options struct {
 	MaxManifestSize int64
 	// MaxPageSize bounds n for tags list and catalog (default 10000).
 	MaxPageSize int
+	// Guard authorizes requests; nil lets every request through (tests,
+	// and nothing else: app always sets one).
+	Guard *Guard
 }
 
 // Handler serves /v2/.
@@ -120,6 +123,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allowed[rt.kind])
 		h.writeError(w, r, oci.CodeUnsupported.WithMessage("method %s not allowed on %s", r.Method, rt.kind))
 		return
+	}
+	if h.opt.Guard != nil {
+		if err := h.opt.Guard.check(w, r, rt); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 	}
 	if err := fn(w, r, rt); err != nil {
 		h.writeError(w, r, err)

@@ -78,7 +78,15 @@ func (h *Handler) catalog(w http.ResponseWriter, r *http.Request, _ route) error
 		return err
 	}
 	ctx := r.Context()
-	repos, err := h.list(w, r, p, func(p meta.Page) ([]string, error) { return h.arts.Repositories(ctx, p) })
+	fetch := func(p meta.Page) ([]string, error) { return h.arts.Repositories(ctx, p) }
+	if h.opt.Guard != nil {
+		ok, err := h.opt.Guard.Pullable(ctx)
+		if err != nil {
+			return err
+		}
+		fetch = filtered(fetch, ok)
+	}
+	repos, err := h.list(w, r, p, fetch)
 	if err != nil {
 		return err
 	}
@@ -127,4 +135,39 @@ func (h *Handler) referrers(w http.ResponseWriter, r *http.Request, rt route) er
 		w.Header().Set("OCI-Filters-Applied", "artifactType")
 	}
 	return writeJSON(w, r, http.StatusOK, oci.MediaTypeOCIIndex, idx)
+}
+
+// filtered wraps a page fetcher so that it returns only the entries keep
+// accepts, reading further pages until the page is full or the listing
+// ends. The catalog uses it so a caller never sees a repository it cannot
+// pull, with pagination intact.
+func filtered(fetch func(meta.Page) ([]string, error), keep func(string) (bool, error)) func(meta.Page) ([]string, error) {
+	return func(p meta.Page) ([]string, error) {
+		var out []string
+		last := p.Last
+		batch := max(p.N, 100)
+		for p.N <= 0 || len(out) < p.N {
+			items, err := fetch(meta.Page{Last: last, N: batch})
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range items {
+				ok, err := keep(it)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					out = append(out, it)
+					if p.N > 0 && len(out) == p.N {
+						return out, nil
+					}
+				}
+			}
+			if len(items) < batch {
+				break
+			}
+			last = items[len(items)-1]
+		}
+		return out, nil
+	}
 }

@@ -2,6 +2,7 @@ package distribution
 
 import (
 	"errors"
+	"github.com/berth-oci/berth/internal/access"
 	"io"
 	"net/http"
 
@@ -43,6 +44,13 @@ func writeBlobCreated(w http.ResponseWriter, name string, d digest.Digest) {
 // startUpload serves POST /v2/<name>/blobs/uploads/: a cross-repository
 // mount (?mount=&from=), a single-request monolithic upload (?digest=), or
 // the start of an upload session.
+// mayPull reports whether the caller may pull from repository name (the
+// source of a mount). A caller who may not is given an ordinary upload
+// session, as if the blob were not there, so a mount reveals nothing.
+func (h *Handler) mayPull(r *http.Request, name string) bool {
+	return h.opt.Guard == nil || h.opt.Guard.Allows(r.Context(), name, access.ActionPull)
+}
+
 func (h *Handler) startUpload(w http.ResponseWriter, r *http.Request, rt route) error {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -51,7 +59,7 @@ func (h *Handler) startUpload(w http.ResponseWriter, r *http.Request, rt route) 
 		if err != nil {
 			return err
 		}
-		if from := q.Get("from"); from != "" && oci.ValidateName(from) == nil {
+		if from := q.Get("from"); from != "" && oci.ValidateName(from) == nil && h.mayPull(r, from) {
 			_, err := h.blobs.Mount(ctx, rt.name, from, d)
 			if err == nil {
 				writeBlobCreated(w, rt.name, d)

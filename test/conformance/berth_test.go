@@ -14,6 +14,9 @@ import (
 
 // startBerth runs Berth in-process with its data in t.TempDir and returns its
 // base URL. The server is closed when t ends.
+// inProcessPassword is the admin password of the in-process Berth.
+const inProcessPassword = "conformance-admin-pw"
+
 func startBerth(t *testing.T) string {
 	t.Helper()
 	out := &cleanupWriter{w: t.Output()}
@@ -22,7 +25,12 @@ func startBerth(t *testing.T) string {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, err := app.New(ctx, config.Default().WithDataDir(t.TempDir()), log)
+	cfg := config.Default().WithDataDir(t.TempDir())
+	// Authentication stays on, as in production: the tests log in as the
+	// administrator, and the namespace's project is created on first push.
+	cfg.Auth.AdminPassword = inProcessPassword
+	cfg.Auth.AutoCreateProjects = true
+	srv, err := app.New(ctx, cfg, log)
 	if err != nil {
 		t.Fatalf("start Berth: %v", err)
 	}

@@ -54,6 +54,8 @@ type registry struct {
 	base *url.URL
 	ns   string
 	hc   *http.Client
+	// user and pass, when set, are sent as basic auth on every request.
+	user, pass string
 }
 
 // newRegistry returns the registry named by BERTH_CONFORMANCE_URL, or a fresh
@@ -61,8 +63,10 @@ type registry struct {
 func newRegistry(t *testing.T) *registry {
 	t.Helper()
 	raw := os.Getenv("BERTH_CONFORMANCE_URL")
+	user, pass := os.Getenv("BERTH_CONFORMANCE_USERNAME"), os.Getenv("BERTH_CONFORMANCE_PASSWORD")
 	if raw == "" {
 		raw = startBerth(t)
+		user, pass = "admin", inProcessPassword
 	}
 	base, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil {
@@ -75,7 +79,7 @@ func newRegistry(t *testing.T) *registry {
 	// No transparent gzip: the tests compare the exact bytes and lengths sent.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableCompression = true
-	return &registry{base: base, ns: ns, hc: &http.Client{Transport: tr, Timeout: 2 * time.Minute}}
+	return &registry{base: base, ns: ns, hc: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, user: user, pass: pass}
 }
 
 // repo returns a repository name under the namespace that no other test or
@@ -104,6 +108,9 @@ func (r *registry) do(t *testing.T, method, target string, body []byte, hdr ...s
 	req, err := http.NewRequest(method, u, rd)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	if r.user != "" {
+		req.SetBasicAuth(r.user, r.pass)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])

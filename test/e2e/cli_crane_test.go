@@ -61,6 +61,7 @@ func readTarFile(t testing.TB, r io.Reader, name string) []byte {
 
 func TestCLICrane(t *testing.T) {
 	c := newCLI(t, "crane")
+	c.run(testCtx(t, time.Minute), "auth", "login", sharedServer(t).localhost(), "-u", adminUser, "-p", adminPassword)
 	srv := sharedServer(t)
 	ctx := testCtx(t, 3*time.Minute)
 	host := srv.localhost()

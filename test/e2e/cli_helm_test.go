@@ -27,6 +27,7 @@ func TestCLIHelm(t *testing.T) {
 		return c.run(ctx, args...)
 	}
 
+	helm("registry", "login", srv.localhost(), "--plain-http", "-u", adminUser, "-p", adminPassword)
 	chart := "e2e" + uniq(t)
 	helm("create", chart)
 	helm("package", chart, "-d", c.dir)

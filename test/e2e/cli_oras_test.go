@@ -19,6 +19,7 @@ func TestCLIOras(t *testing.T) {
 		t.Helper()
 		return c.run(ctx, append(args, cfg...)...)
 	}
+	oras("login", srv.localhost(), "-u", adminUser, "-p", adminPassword)
 	const artType, sigType = "application/vnd.berth.test.artifact", "application/vnd.berth.test.signature"
 
 	content := randomBytes(t, 150<<10)

@@ -24,6 +24,7 @@ func TestCLIRegctl(t *testing.T) {
 		return c.run(ctx, args...)
 	}
 	regctl("registry", "set", host, "--tls", "disabled")
+	regctl("registry", "login", host, "-u", adminUser, "-p", adminPassword)
 
 	img, err := random.Image(200<<10, 3)
 	if err != nil {

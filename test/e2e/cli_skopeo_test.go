@@ -51,6 +51,7 @@ func TestCLISkopeo(t *testing.T) {
 		return c.run(ctx, append([]string{"--insecure-policy", "--registries.d", regD}, args...)...)
 	}
 
+	c.run(ctx, "login", "--tls-verify=false", "-u", adminUser, "-p", adminPassword, srv.localhost())
 	img := ociImage(t, 3, 100<<10)
 	want, _ := img.Digest()
 	lp, err := layout.Write(filepath.Join(c.dir, "oci"), empty.Index)

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -53,6 +54,17 @@ func testCtx(t testing.TB, d time.Duration) context.Context {
 var httpClient = &http.Client{Timeout: 60 * time.Second}
 
 // do sends one request and returns the response with its body read.
+// The administrator the e2e servers are started with.
+const (
+	adminUser     = "admin"
+	adminPassword = "e2e-Admin-Password1"
+)
+
+// adminAuth is ggcr's credential for the e2e administrator.
+var adminAuth = &authn.Basic{Username: adminUser, Password: adminPassword}
+
+// do sends one request, with the administrator's basic credentials unless
+// hdr sets Authorization ("" sends none).
 func do(ctx context.Context, method, u string, body []byte, hdr map[string]string) (*http.Response, []byte, error) {
 	var r io.Reader
 	if body != nil {
@@ -65,8 +77,12 @@ func do(ctx context.Context, method, u string, body []byte, hdr map[string]strin
 	if body != nil {
 		req.ContentLength = int64(len(body))
 	}
+	req.SetBasicAuth(adminUser, adminPassword)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
+	}
+	if req.Header.Get("Authorization") == "" {
+		req.Header.Del("Authorization")
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
@@ -160,6 +176,7 @@ func ggcrDigest(t testing.TB, srv *server, repo string, h v1.Hash) name.Digest {
 func remoteOpts(ctx context.Context, extra ...remote.Option) []remote.Option {
 	return append([]remote.Option{
 		remote.WithContext(ctx),
+		remote.WithAuth(adminAuth),
 		remote.WithRetryBackoff(remote.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Steps: 2}),
 	}, extra...)
 }
@@ -298,6 +315,7 @@ func checkBlob(ctx context.Context, srv *server, repo string, d descriptorDoc) e
 	if err != nil {
 		return err
 	}
+	req.SetBasicAuth(adminUser, adminPassword)
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		return err

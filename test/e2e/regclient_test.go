@@ -24,7 +24,7 @@ import (
 
 func newRegClient(srv *server) *regclient.RegClient {
 	return regclient.New(
-		regclient.WithConfigHost(config.Host{Name: srv.addr, TLS: config.TLSDisabled}),
+		regclient.WithConfigHost(config.Host{Name: srv.addr, TLS: config.TLSDisabled, User: adminUser, Pass: adminPassword}),
 		regclient.WithRetryLimit(2),
 		regclient.WithRetryDelay(50*time.Millisecond, 500*time.Millisecond),
 		regclient.WithSlog(slog.New(slog.DiscardHandler)),

@@ -230,6 +230,9 @@ func (s *server) start() error {
 		s.addr = fmt.Sprintf("127.0.0.1:%d", port)
 	}
 	cmd := exec.Command(s.bin, "serve", "--addr", s.addr, "--data", s.data)
+	// Authentication is on, as in production: clients log in as the admin,
+	// and the project of a first push is created on the fly.
+	cmd.Env = append(os.Environ(), "BERTH_ADMIN_PASSWORD="+adminPassword, "BERTH_AUTO_CREATE_PROJECTS=true")
 	fmt.Fprintf(s.log, "=== e2e: %s serve --addr %s --data %s (%s)\n", s.bin, s.addr, s.data, time.Now().Format(time.RFC3339Nano))
 	cmd.Stdout = s.log
 	cmd.Stderr = s.log

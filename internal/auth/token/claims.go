@@ -3,6 +3,7 @@ package token
 import (
 	"encoding/json"
 	"errors"
+	"github.com/berth-oci/berth/internal/access"
 	"slices"
 	"time"
 
@@ -11,15 +12,9 @@ import (
 
 // Access is one entry of a token's access claim: the actions granted on one
 // resource, e.g. {Type: "repository", Name: "library/nginx", Actions:
-// ["pull"]}. In a scope parameter it reads "repository:library/nginx:pull".
-type Access struct {
-	// Type is the resource type: "repository" or "registry".
-	Type string `json:"type"`
-	// Name is the resource name, e.g. "library/nginx" or "catalog".
-	Name string `json:"name"`
-	// Actions are the granted actions, e.g. "pull", "push", "delete", "*".
-	Actions []string `json:"actions"`
-}
+// ["pull"]}. It is access.Scope, so what Evaluator.Grant returns goes into a
+// token unchanged.
+type Access = access.Scope
 
 // Claims are the claims of a verified token.
 type Claims struct {
