@@ -42,6 +42,11 @@ func (g group) run(ctx context.Context, e *Env, args []string) int {
 			return s.run(ctx, e, args[1:])
 		}
 	}
+	if strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(e.Stderr, "berth %s: %s: the subcommand comes first, then its flags\n\n", g.name, args[0])
+		g.usage(e.Stderr)
+		return exitUsage
+	}
 	fmt.Fprintf(e.Stderr, "berth %s: unknown subcommand %q\n\n", g.name, args[0])
 	g.usage(e.Stderr)
 	return exitUsage
@@ -89,6 +94,7 @@ func (e *Env) newCmd(name, synopsis string, remote bool) *cmd {
 // outputFlag adds --output to a command that is not remote.
 func (c *cmd) outputFlag() {
 	c.fs.StringVar(&c.output, "output", "table", "output format: table or json")
+	c.fs.StringVar(&c.output, "o", "table", "short for --output")
 }
 
 // parse parses args, flags and positional arguments in any order ("--"

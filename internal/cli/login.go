@@ -72,7 +72,7 @@ func Login(ctx context.Context, e *Env, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	if err := verifyLogin(ctx, api, user); err != nil {
+	if err := verifyLogin(ctx, api); err != nil {
 		return c.fail(fmt.Errorf("%s: %w", server, err))
 	}
 
@@ -93,22 +93,16 @@ func Login(ctx context.Context, e *Env, args []string) int {
 	return exitOK
 }
 
-// verifyLogin checks the credentials: GET /users/current for users; a
-// robot (which has no user record) passes when a project listing accepts
-// its credentials.
-func verifyLogin(ctx context.Context, api *client.Client, user string) error {
+// verifyLogin checks the credentials with GET /users/current. A 403
+// passes: the server authenticated the caller but it has no user record (a
+// robot account); wrong credentials are a 401 on every route.
+func verifyLogin(ctx context.Context, api *client.Client) error {
 	_, err := api.CurrentUser(ctx)
-	switch status := client.StatusOf(err); {
-	case err == nil:
+	switch client.StatusOf(err) {
+	case http.StatusForbidden:
 		return nil
-	case status == http.StatusUnauthorized:
-		return fmt.Errorf("login failed: wrong username or password (%w)", err)
-	case status != 0 && strings.Contains(user, "$"):
-		_, perr := api.Projects(ctx)
-		if client.StatusOf(perr) == http.StatusUnauthorized {
-			return fmt.Errorf("login failed: wrong robot name or secret (%w)", perr)
-		}
-		return perr
+	case http.StatusUnauthorized:
+		return fmt.Errorf("login failed: %w", err)
 	}
 	return err
 }
