@@ -20,6 +20,7 @@ import (
 	"github.com/berth-oci/berth/internal/blob/driver/filesystem"
 	"github.com/berth-oci/berth/internal/config"
 	"github.com/berth-oci/berth/internal/distribution"
+	"github.com/berth-oci/berth/internal/event"
 	"github.com/berth-oci/berth/internal/httpx"
 	"github.com/berth-oci/berth/internal/meta"
 	"github.com/berth-oci/berth/internal/meta/sqlstore"
@@ -79,9 +80,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	s.blobs = blob.New(drv, store, log.With("component", "blob"), blob.Options{UploadTTL: cfg.Registry.UploadTTL})
 	arts := artifact.New(store, log.With("component", "artifact"))
+	events := event.NewRecorder(store, log.With("component", "events"), event.Options{})
 	dist := distribution.New(s.blobs, arts, log.With("component", "distribution"), distribution.Options{
 		MaxManifestSize: cfg.Registry.MaxManifestSize,
 		Guard:           s.sec.guard,
+		Events:          events,
 	})
 	ver, _ := Version()
 	mgmt := api.New(api.Deps{Store: store, Access: s.sec.eval, Log: log.With("component", "api")}, api.Options{
@@ -113,9 +116,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	})
 	s.handler = httpx.Middleware(s.sec.authn.Middleware(mux), log.With("component", "http"), metrics)
 
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.sweepUploads()
 	go s.pruneAudit()
+	go func() {
+		defer s.wg.Done()
+		events.Run(s.ctx)
+	}()
 	return s, nil
 }
 

@@ -6,9 +6,13 @@ package distribution
 import (
 	"encoding/json"
 	"errors"
+	"github.com/berth-oci/berth/internal/auth"
+	"github.com/berth-oci/berth/internal/event"
+	"github.com/opencontainers/go-digest"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/berth-oci/berth/internal/artifact"
 	"github.com/berth-oci/berth/internal/blob"
@@ -22,6 +26,8 @@ type Options struct {
 	MaxManifestSize int64
 	// MaxPageSize bounds n for tags list and catalog (default 10000).
 	MaxPageSize int
+	// Events, if set, receives push, pull and delete events.
+	Events Recorder
 	// Guard authorizes requests; nil lets every request through (tests,
 	// and nothing else: app always sets one).
 	Guard *Guard
@@ -44,6 +50,23 @@ func New(blobs *blob.Store, arts *artifact.Service, log *slog.Logger, opt Option
 		opt.MaxPageSize = 10000
 	}
 	return &Handler{blobs: blobs, arts: arts, log: log, opt: opt}
+}
+
+// Recorder takes events without blocking.
+type Recorder interface {
+	Record(event.Event)
+}
+
+// record sends an event about the request's artifact, if anyone listens.
+func (h *Handler) record(r *http.Request, kind event.Kind, repo string, d digest.Digest, tag, mediaType string) {
+	if h.opt.Events == nil {
+		return
+	}
+	c := auth.CallerFrom(r.Context())
+	h.opt.Events.Record(event.Event{
+		Kind: kind, At: time.Now(), Repository: repo, Digest: d, Tag: tag, MediaType: mediaType,
+		Actor: c.Principal.Name, ActorKind: c.Kind(), RemoteAddr: httpx.ClientIP(r),
+	})
 }
 
 // route is a parsed /v2/ request path.

@@ -2,6 +2,7 @@ package distribution
 
 import (
 	"errors"
+	"github.com/berth-oci/berth/internal/event"
 	"io"
 	"net/http"
 	"strings"
@@ -39,6 +40,7 @@ func (h *Handler) getManifest(w http.ResponseWriter, r *http.Request, rt route) 
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(m.Payload)
+		h.record(r, event.Pull, rt.name, m.Digest, ref.Tag, m.MediaType)
 	}
 	return nil
 }
@@ -124,6 +126,7 @@ func (h *Handler) putManifest(w http.ResponseWriter, r *http.Request, rt route) 
 	}
 	hdr.Set("Content-Length", "0")
 	w.WriteHeader(http.StatusCreated)
+	h.record(r, event.Push, rt.name, p.Digest, ref.Tag, p.Manifest.MediaType)
 	return nil
 }
 
@@ -143,5 +146,6 @@ func (h *Handler) deleteManifest(w http.ResponseWriter, r *http.Request, rt rout
 	}
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusAccepted)
+	h.record(r, event.Delete, rt.name, ref.Digest, ref.Tag, "")
 	return nil
 }
