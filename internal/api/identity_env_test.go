@@ -242,3 +242,18 @@ func runMatrix(t *testing.T, cases []matrixCase, opt Options) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// auditTrail returns the stored audit events matching f, newest first,
+// each shown by show.
+func (e *identityEnv) auditTrail(t *testing.T, f meta.AuditFilter, show func(meta.AuditEvent) string) []string {
+	t.Helper()
+	evs, err := e.store.ListAudit(context.Background(), f, meta.Window{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, ev := range evs {
+		out = append(out, show(ev))
+	}
+	return out
+}

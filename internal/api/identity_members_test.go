@@ -103,14 +103,9 @@ func TestMembersShapeAndAudit(t *testing.T) {
 	want(t, e.do(t, "padmin", "DELETE", "/projects/team/members/"+itoa(m.ID), ""), http.StatusOK)
 	want(t, e.do(t, "padmin", "GET", "/projects/team/members/"+itoa(m.ID), ""), http.StatusNotFound)
 
-	evs, err := e.store.ListAudit(ctx, meta.AuditFilter{Project: "team"}, meta.Window{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ops []string
-	for _, ev := range evs {
-		ops = append(ops, ev.Operation+" "+ev.Resource+" by "+ev.Username)
-	}
+	ops := e.auditTrail(t, meta.AuditFilter{Project: "team"}, func(ev meta.AuditEvent) string {
+		return ev.Operation + " " + ev.Resource + " by " + ev.Username
+	})
 	wantOps := []string{
 		"member.remove outsider by padmin", "member.update outsider by padmin", "member.add outsider by padmin",
 	}

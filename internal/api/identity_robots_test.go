@@ -154,14 +154,7 @@ func TestRobotLifecycle(t *testing.T) {
 	want(t, e.do(t, "padmin", "DELETE", "/robots/"+itoa(cr.ID), ""), http.StatusOK)
 	want(t, e.do(t, "padmin", "GET", "/robots/"+itoa(cr.ID), ""), http.StatusNotFound)
 
-	evs, err := e.store.ListAudit(ctx, meta.AuditFilter{ResourceType: "robot"}, meta.Window{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ops []string
-	for _, ev := range evs {
-		ops = append(ops, ev.Operation)
-	}
+	ops := e.auditTrail(t, meta.AuditFilter{ResourceType: "robot"}, func(ev meta.AuditEvent) string { return ev.Operation })
 	if diff := cmp.Diff([]string{"robot.delete", "robot.update", "robot.update", "robot.update", "robot.create"}, ops); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
 	}
