@@ -135,11 +135,10 @@ func checkProfile(email, realname, comment string) error {
 	return nil
 }
 
-// createUser is POST /users: system admins, or anyone who is not a robot
-// when self-registration is on (the new user is never an admin).
+// createUser is POST /users: system admins, or anonymous callers when
+// self-registration is on (the new user is never an admin).
 func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
-	c := caller(r)
-	if !a.opt.SelfRegistration || c.Principal.Kind == access.KindRobot {
+	if !a.opt.SelfRegistration || !caller(r).Anonymous() {
 		if err := a.authorize(r, access.ActionUserWrite, access.Resource{}); err != nil {
 			return err
 		}

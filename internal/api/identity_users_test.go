@@ -71,6 +71,8 @@ func TestUserSelfRegistration(t *testing.T) {
 	e := newIdentityEnv(t, Options{SelfRegistration: true})
 	want(t, e.do(t, "anonymous", "POST", "/users", `{"username":"joiner","password":"Joiner123"}`), http.StatusCreated)
 	want(t, e.do(t, "robot", "POST", "/users", `{"username":"bot2","password":"Joiner123"}`), http.StatusForbidden)
+	want(t, e.do(t, "dev", "POST", "/users", `{"username":"friend","password":"Joiner123"}`), http.StatusForbidden)
+	want(t, e.do(t, "admin", "POST", "/users", `{"username":"friend","password":"Joiner123"}`), http.StatusCreated)
 	u, err := e.store.GetUserByName(context.Background(), "joiner")
 	if err != nil {
 		t.Fatal(err)
