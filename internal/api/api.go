@@ -34,6 +34,8 @@ type Store interface {
 	meta.Stats
 	meta.Manifests
 	meta.Blobs
+	meta.Repositories
+	meta.Artifacts
 	Ping(ctx context.Context) error
 }
 
@@ -56,6 +58,9 @@ type Deps struct {
 	Store  Store
 	Access *access.Evaluator
 	Log    *slog.Logger
+	// Blobs reads image configs for artifact details and build history;
+	// nil leaves those out.
+	Blobs BlobReader
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -63,6 +68,7 @@ type Deps struct {
 // API is the /api/v2.0/ handler.
 type API struct {
 	store Store
+	blobs BlobReader
 	eval  *access.Evaluator
 	log   *slog.Logger
 	now   func() time.Time
@@ -71,6 +77,10 @@ type API struct {
 	// routes lists the registered "METHOD /path" patterns (without the
 	// prefix), for the OpenAPI consistency test.
 	routes []string
+	// openapiDoc is the merged OpenAPI document (JSON), or openapiErr why
+	// the embedded fragments do not merge.
+	openapiDoc []byte
+	openapiErr error
 }
 
 // New returns the API handler.
@@ -84,10 +94,13 @@ func New(d Deps, opt Options) *API {
 	if d.Access == nil {
 		d.Access = access.New(access.Options{})
 	}
-	a := &API{store: d.Store, eval: d.Access, log: d.Log, now: d.Now, opt: opt, mux: http.NewServeMux()}
+	a := &API{store: d.Store, blobs: d.Blobs, eval: d.Access, log: d.Log, now: d.Now, opt: opt, mux: http.NewServeMux()}
 	a.handle("GET /openapi.json", "openapi", a.openapi)
 	a.contentRoutes()
 	a.identityRoutes()
+	if a.openapiDoc, a.openapiErr = buildOpenAPI(openapiFS); a.openapiErr != nil {
+		a.log.Error("api: OpenAPI document", "err", a.openapiErr)
+	}
 	return a
 }
 

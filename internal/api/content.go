@@ -1,5 +1,134 @@
 package api
 
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-oci/berth/internal/access"
+	"github.com/berth-oci/berth/internal/meta"
+	"github.com/berth-oci/berth/internal/oci"
+)
+
+// BlobReader opens stored blobs (image configs, for artifact details and
+// build history). *blob.Store implements it.
+type BlobReader interface {
+	// Stat returns blob d if it is linked to repo.
+	Stat(ctx context.Context, repo string, d digest.Digest) (meta.Blob, error)
+	// Open returns a reader of b's bytes from offset.
+	Open(ctx context.Context, b meta.Blob, offset int64) (io.ReadCloser, error)
+}
+
 // contentRoutes registers projects, repositories, artifacts, tags, search,
 // systeminfo, health and ping.
-func (a *API) contentRoutes() {}
+func (a *API) contentRoutes() {
+	a.projectRoutes()
+	a.repositoryRoutes()
+	a.artifactRoutes()
+	a.systemRoutes()
+}
+
+// harborTime is how Harbor writes times: RFC 3339 in UTC with
+// milliseconds; the zero time ("never") is written as Harbor does too.
+type harborTime time.Time
+
+func (t harborTime) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z") + `"`), nil
+}
+
+// hidden is the error for a project the caller may not even read: it is
+// reported as missing (401 for anonymous callers, who may log in), so
+// that names of private projects do not leak.
+func hidden(r *http.Request, what string) error {
+	if caller(r).Anonymous() {
+		return newError(http.StatusUnauthorized, CodeUnauthorized, "authentication required")
+	}
+	return notFound("%s not found", what)
+}
+
+// contentProject resolves {project_name_or_id} and checks that the caller
+// may perform act on it (on res when res is not nil, a repository in it).
+// Projects the caller cannot read are reported as missing.
+func (a *API) contentProject(r *http.Request, act access.Action) (meta.Project, error) {
+	p, err := a.identityProject(r)
+	if err != nil {
+		if isNotFound(err) {
+			return meta.Project{}, hidden(r, "project")
+		}
+		return meta.Project{}, err
+	}
+	res := access.ForProject(p.Name, p.Public)
+	if !a.eval.Allowed(caller(r).Principal, access.ActionProjectRead, res, a.now()) {
+		return meta.Project{}, hidden(r, "project")
+	}
+	return p, a.authorize(r, act, res)
+}
+
+// isNotFound reports an API 404.
+func isNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound
+}
+
+// repoName returns the full name of the {repository_name} path parameter
+// of project p. Harbor's clients encode the '/' of a repository name
+// twice (%252F), so the value is unescaped once more when it still holds
+// an escape.
+func repoName(r *http.Request, p meta.Project) (string, error) {
+	v := r.PathValue("repository_name")
+	if strings.Contains(v, "%") {
+		u, err := url.PathUnescape(v)
+		if err != nil {
+			return "", badRequest("invalid repository name %q", v)
+		}
+		v = u
+	}
+	full := p.Name + "/" + v
+	if v == "" || oci.ValidateName(full) != nil {
+		return "", badRequest("invalid repository name %q", v)
+	}
+	return full, nil
+}
+
+// contentRepo resolves the project and repository of the request and
+// checks that the caller may perform act on the repository.
+func (a *API) contentRepo(r *http.Request, act access.Action) (meta.Project, string, error) {
+	p, err := a.contentProject(r, access.ActionProjectRead)
+	if err != nil {
+		return meta.Project{}, "", err
+	}
+	repo, err := repoName(r, p)
+	if err != nil {
+		return meta.Project{}, "", err
+	}
+	if err := a.authorize(r, act, access.ForRepository(repo, p.Public)); err != nil {
+		return meta.Project{}, "", err
+	}
+	return p, repo, nil
+}
+
+// scope converts an access.ProjectSet to the store's form.
+func scope(s access.ProjectSet) *meta.ProjectScope {
+	return &meta.ProjectScope{All: s.All, Public: s.Public, Names: s.Names}
+}
+
+// fuzzy returns the exact and substring filters of a q term on key.
+func fuzzy(q Query, key string) (exact, contains string, err error) {
+	t, ok := q[key]
+	if !ok {
+		return "", "", nil
+	}
+	switch t.Match {
+	case MatchExact:
+		return t.Value, "", nil
+	case MatchFuzzy:
+		return "", t.Value, nil
+	}
+	return "", "", badRequest("q %s supports only %s=value and %s=~value", key, key, key)
+}

@@ -57,6 +57,11 @@ type ProjectFilter struct {
 	// with IncludePublic, public projects too (what a non-admin user sees).
 	UserID        int64
 	IncludePublic bool
+	// Names, when not nil, keeps only the named projects.
+	Names []string
+	// Scope, when set, keeps only the projects in it (what a caller may
+	// read, as access.Evaluator.Projects describes it).
+	Scope *ProjectScope
 }
 
 // Projects holds projects. Members and robots of a project are in Members

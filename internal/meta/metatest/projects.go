@@ -177,6 +177,14 @@ func testListProjects(t *testing.T, s meta.Store) {
 			[]string{"beta", "gamma"}, 5},
 		{"VisibleContains", meta.ProjectFilter{UserID: u.ID, IncludePublic: true, NameContains: "l"}, meta.Window{},
 			[]string{"alpha", "library"}, 2},
+		{"Names", meta.ProjectFilter{Names: []string{"delta", "gamma", "nope"}}, meta.Window{}, []string{"delta", "gamma"}, 2},
+		{"NoNames", meta.ProjectFilter{Names: []string{}}, meta.Window{}, nil, 0},
+		{"ScopeAll", meta.ProjectFilter{Scope: &meta.ProjectScope{All: true}}, meta.Window{Limit: 1}, []string{"alpha"}, 6},
+		{"ScopeNone", meta.ProjectFilter{Scope: &meta.ProjectScope{}}, meta.Window{}, nil, 0},
+		{"ScopePublic", meta.ProjectFilter{Scope: &meta.ProjectScope{Public: true}}, meta.Window{}, []string{"alpha", "gamma", "library"}, 3},
+		{"ScopeNames", meta.ProjectFilter{Scope: &meta.ProjectScope{Names: []string{"beta"}}}, meta.Window{}, []string{"beta"}, 1},
+		{"ScopeBoth", meta.ProjectFilter{Scope: &meta.ProjectScope{Public: true, Names: []string{"zeta-b"}}, NameContains: "a"}, meta.Window{},
+			[]string{"alpha", "gamma", "library", "zeta-b"}, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.ListProjects(c, tc.f, tc.w)

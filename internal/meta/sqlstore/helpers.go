@@ -171,3 +171,20 @@ func (d dialect) forUpdate() string {
 	}
 	return ""
 }
+
+// inList returns "col IN (?,...)" for n arguments; false for none.
+func inList(col string, n int) string {
+	if n == 0 {
+		return `1 = 0`
+	}
+	return col + ` IN (` + placeholders(n) + `)`
+}
+
+// stringArgs converts strings to query arguments.
+func stringArgs(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

@@ -188,6 +188,19 @@ func (s *Store) projectWhere(f meta.ProjectFilter) *where {
 		}
 		w.add(member, f.UserID)
 	}
+	if f.Names != nil {
+		w.add(inList("p.name", len(f.Names)), stringArgs(f.Names)...)
+	}
+	if sc := f.Scope; sc != nil && !sc.All {
+		switch {
+		case sc.Public && len(sc.Names) > 0:
+			w.add(`(p.public OR `+inList("p.name", len(sc.Names))+`)`, stringArgs(sc.Names)...)
+		case sc.Public:
+			w.add(`p.public`)
+		default:
+			w.add(inList("p.name", len(sc.Names)), stringArgs(sc.Names)...)
+		}
+	}
 	return w
 }
 

@@ -47,26 +47,15 @@ func scopeCond(w *where, sc *meta.ProjectScope) {
 	if sc == nil || sc.All {
 		return
 	}
-	var ors []string
-	var args []any
-	if sc.Public {
-		ors = append(ors, `EXISTS (SELECT 1 FROM projects sp WHERE sp.name = r.project AND sp.public)`)
+	public := `EXISTS (SELECT 1 FROM projects sp WHERE sp.name = r.project AND sp.public)`
+	switch {
+	case sc.Public && len(sc.Names) > 0:
+		w.add(`(`+public+` OR `+inList("r.project", len(sc.Names))+`)`, stringArgs(sc.Names)...)
+	case sc.Public:
+		w.add(public)
+	default:
+		w.add(inList("r.project", len(sc.Names)), stringArgs(sc.Names)...)
 	}
-	if len(sc.Names) > 0 {
-		ors = append(ors, `r.project IN (`+placeholders(len(sc.Names))+`)`)
-		for _, n := range sc.Names {
-			args = append(args, n)
-		}
-	}
-	if len(ors) == 0 {
-		w.add(`1 = 0`)
-		return
-	}
-	cond := ors[0]
-	if len(ors) == 2 {
-		cond = `(` + ors[0] + ` OR ` + ors[1] + `)`
-	}
-	w.add(cond, args...)
 }
 
 // repositoryWhere builds the conditions of f over repositories r.
@@ -231,12 +220,8 @@ func (s *Store) RepositoryCounts(ctx context.Context, projects []string) (map[st
 	out := make(map[string]int64, len(projects))
 	for start := 0; start < len(projects); start += batch {
 		part := projects[start:min(start+batch, len(projects))]
-		args := make([]any, len(part))
-		for i, p := range part {
-			args[i] = p
-		}
 		rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT r.project, COUNT(*) FROM repositories r
-			WHERE r.project IN (`+placeholders(len(part))+`) AND `+hasManifest+` GROUP BY r.project`), args...)
+			WHERE `+inList("r.project", len(part))+` AND `+hasManifest+` GROUP BY r.project`), stringArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: count repositories of projects: %w", err)
 		}
