@@ -129,7 +129,6 @@ type request struct {
 	method string
 	path   string
 	query  url.Values
-	header http.Header
 	body   any // JSON-encoded when not nil
 }
 
@@ -152,8 +151,10 @@ func (c *Client) do(ctx context.Context, req request, out any) (http.Header, err
 	if err != nil {
 		return nil, err
 	}
-	for k, v := range req.header {
-		hr.Header[k] = v
+	if strings.HasPrefix(req.path, "/projects/") {
+		// Every {project_name_or_id} this client sends is a name, even one
+		// that looks like a number.
+		hr.Header.Set("X-Is-Resource-Name", "true")
 	}
 	hr.Header.Set("Accept", "application/json")
 	if req.body != nil {
@@ -246,7 +247,3 @@ func seg(s string) string { return url.PathEscape(s) }
 // repoSeg escapes a repository name inside its project as Harbor expects
 // it: names containing '/' are URL-encoded twice ("a/b" -> "a%252Fb").
 func repoSeg(name string) string { return url.PathEscape(url.PathEscape(name)) }
-
-// byName returns the header telling Harbor that a {project_name_or_id}
-// segment is a name even if it looks like a number.
-func byName() http.Header { return http.Header{"X-Is-Resource-Name": {"true"}} }

@@ -245,9 +245,9 @@ func TestPaths(t *testing.T) {
 		t.Errorf("RefreshRobotSecret = %q", secret)
 	}
 	want := []seen{
-		{"GET", "/api/v2.0/projects/team/repositories/app%252Fapi/artifacts", "page=1&page_size=100&with_tag=true", "", ""},
-		{"POST", "/api/v2.0/projects/team/repositories/app/artifacts/sha256:abc/tags", "", "", `{"name":"v2"}`},
-		{"DELETE", "/api/v2.0/projects/team/repositories/app%252Fapi/artifacts/v1/tags/v1", "", "", ""},
+		{"GET", "/api/v2.0/projects/team/repositories/app%252Fapi/artifacts", "page=1&page_size=100&with_tag=true", "true", ""},
+		{"POST", "/api/v2.0/projects/team/repositories/app/artifacts/sha256:abc/tags", "", "true", `{"name":"v2"}`},
+		{"DELETE", "/api/v2.0/projects/team/repositories/app%252Fapi/artifacts/v1/tags/v1", "", "true", ""},
 		{"POST", "/api/v2.0/projects/42/members", "", "true", `{"role_id":2,"member_user":{"username":"bob"}}`},
 		{"GET", "/api/v2.0/users", "page=1&page_size=100&q=username%3Dbob", "", ""},
 		{"PUT", "/api/v2.0/users/7/password", "", "", `{"new_password":"N3wPassword"}`},

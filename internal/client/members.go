@@ -62,13 +62,13 @@ func membersPath(project string) string { return "/projects/" + seg(project) + "
 
 // Members lists the members of project.
 func (c *Client) Members(ctx context.Context, project string) ([]Member, error) {
-	return list[Member](ctx, c, request{path: membersPath(project), header: byName()})
+	return list[Member](ctx, c, request{path: membersPath(project)})
 }
 
 // Member returns the membership of user username in project. It returns an
 // *Error with status 404 if the user is not a member.
 func (c *Client) Member(ctx context.Context, project, username string) (Member, error) {
-	ms, err := list[Member](ctx, c, request{path: membersPath(project), header: byName(), query: url.Values{"entityname": {username}}})
+	ms, err := list[Member](ctx, c, request{path: membersPath(project), query: url.Values{"entityname": {username}}})
 	if err != nil {
 		return Member{}, err
 	}
@@ -90,7 +90,7 @@ func (c *Client) AddMember(ctx context.Context, project, username string, roleID
 		RoleID     int  `json:"role_id"`
 		MemberUser user `json:"member_user"`
 	}{roleID, user{username}}
-	_, err := c.do(ctx, request{method: http.MethodPost, path: membersPath(project), header: byName(), body: body}, nil)
+	_, err := c.do(ctx, request{method: http.MethodPost, path: membersPath(project), body: body}, nil)
 	return err
 }
 
@@ -100,13 +100,13 @@ func (c *Client) UpdateMember(ctx context.Context, project string, id int64, rol
 		RoleID int `json:"role_id"`
 	}{roleID}
 	path := membersPath(project) + "/" + strconv.FormatInt(id, 10)
-	_, err := c.do(ctx, request{method: http.MethodPut, path: path, header: byName(), body: body}, nil)
+	_, err := c.do(ctx, request{method: http.MethodPut, path: path, body: body}, nil)
 	return err
 }
 
 // RemoveMember removes membership id from project.
 func (c *Client) RemoveMember(ctx context.Context, project string, id int64) error {
 	path := membersPath(project) + "/" + strconv.FormatInt(id, 10)
-	_, err := c.do(ctx, request{method: http.MethodDelete, path: path, header: byName()}, nil)
+	_, err := c.do(ctx, request{method: http.MethodDelete, path: path}, nil)
 	return err
 }

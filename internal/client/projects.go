@@ -40,7 +40,7 @@ func (c *Client) Projects(ctx context.Context) ([]Project, error) {
 // Project returns the project called name.
 func (c *Client) Project(ctx context.Context, name string) (Project, error) {
 	var p Project
-	_, err := c.do(ctx, request{method: http.MethodGet, path: "/projects/" + seg(name), header: byName()}, &p)
+	_, err := c.do(ctx, request{method: http.MethodGet, path: "/projects/" + seg(name)}, &p)
 	return p, err
 }
 
@@ -52,6 +52,6 @@ func (c *Client) CreateProject(ctx context.Context, req ProjectReq) error {
 
 // DeleteProject deletes the project called name (it must be empty).
 func (c *Client) DeleteProject(ctx context.Context, name string) error {
-	_, err := c.do(ctx, request{method: http.MethodDelete, path: "/projects/" + seg(name), header: byName()}, nil)
+	_, err := c.do(ctx, request{method: http.MethodDelete, path: "/projects/" + seg(name)}, nil)
 	return err
 }
