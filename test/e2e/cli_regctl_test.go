@@ -23,7 +23,7 @@ func TestCLIRegctl(t *testing.T) {
 		t.Helper()
 		return c.run(ctx, args...)
 	}
-	regctl("registry", "set", host, "--tls", "disabled")
+	regctl("registry", "set", host, "--tls", "disabled", "--skip-check")
 	regctl("registry", "login", host, "-u", adminUser, "-p", adminPassword)
 
 	img, err := random.Image(200<<10, 3)
