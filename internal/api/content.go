@@ -42,6 +42,10 @@ func (t harborTime) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z") + `"`), nil
 }
 
+func (t *harborTime) UnmarshalJSON(b []byte) error {
+	return (*time.Time)(t).UnmarshalJSON(b)
+}
+
 // hidden is the error for a project the caller may not even read: it is
 // reported as missing (401 for anonymous callers, who may log in), so
 // that names of private projects do not leak.

@@ -178,3 +178,16 @@ func TestSystemRoutes(t *testing.T) {
 		t.Errorf("health with the database closed = %+v", h)
 	}
 }
+
+// runFresh runs each case in parallel against an environment of its own,
+// so that writes do not depend on each other.
+func runFresh(t *testing.T, cases []statusCase) {
+	t.Helper()
+	for i, c := range cases {
+		t.Run(fmt.Sprintf("%02d %s %s %s", i, c.who, c.method, c.path), func(t *testing.T) {
+			t.Parallel()
+			e := newContentEnv(t, Options{})
+			want(t, e.do(t, c.who, c.method, c.path, c.body), c.status)
+		})
+	}
+}
