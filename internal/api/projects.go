@@ -251,6 +251,10 @@ func (a *API) createProject(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	a.audit(r, meta.AuditEvent{Operation: "create", ResourceType: "project", Resource: p.Name, Project: p.Name})
+	if c.UserID != 0 {
+		a.audit(r, meta.AuditEvent{Operation: meta.OpMemberAdd, ResourceType: "member", Resource: c.Principal.Name,
+			Project: p.Name, Detail: map[string]string{"role": string(meta.RoleProjectAdmin)}})
+	}
 	w.Header().Set("Location", Prefix+"/projects/"+strconv.FormatInt(p.ID, 10))
 	w.WriteHeader(http.StatusCreated)
 	return nil
