@@ -243,6 +243,9 @@ func (a *Authenticator) check(ctx context.Context, username, secret string, now 
 			return Caller{Principal: access.Principal{Kind: access.KindUser, Name: username}, Method: MethodBasic}, nil
 		case err != nil:
 			return Caller{}, err
+		case u.Disabled:
+			// Disabling the record locks the account out, as for local users.
+			return Caller{}, fmt.Errorf("%w: user %s is disabled", ErrBadCredentials, username)
 		}
 		return a.userCaller(ctx, u)
 	}

@@ -3,6 +3,7 @@ package token
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -62,6 +63,7 @@ type VerifierOptions struct {
 // concurrent use.
 type Verifier struct {
 	keys    *KeySet
+	service string
 	access  *jwt.Parser
 	refresh *jwt.Parser
 }
@@ -95,7 +97,7 @@ func NewVerifier(keys *KeySet, opt VerifierOptions) (*Verifier, error) {
 			jwt.WithStrictDecoding(),
 		)
 	}
-	return &Verifier{keys: keys, access: parser(opt.Service), refresh: parser(RefreshAudience(opt.Service))}, nil
+	return &Verifier{keys: keys, service: opt.Service, access: parser(opt.Service), refresh: parser(RefreshAudience(opt.Service))}, nil
 }
 
 // Verify checks an access token and returns its claims. Errors wrap
@@ -138,7 +140,13 @@ func (v *Verifier) verify(p *jwt.Parser, token string, refresh bool) (*Claims, e
 		return k.pub, nil
 	})
 	if err != nil {
-		return nil, classify(t, kid, err)
+		// The audiences of the two kinds differ, so a token of the other
+		// kind fails the audience check first; say what it really is.
+		other := RefreshAudience(v.service)
+		if refresh {
+			other = v.service
+		}
+		return nil, classify(t, kid, err, slices.Contains(wc.Audience, other))
 	}
 	if (wc.TokenUse == tokenUseRefresh) != refresh || (wc.TokenUse != "" && wc.TokenUse != tokenUseRefresh) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrWrongTokenType)
@@ -146,8 +154,11 @@ func (v *Verifier) verify(p *jwt.Parser, token string, refresh bool) (*Claims, e
 	return wc.claims(kid), nil
 }
 
-// classify maps a jwt error to this package's sentinels.
-func classify(t *jwt.Token, kid string, err error) error {
+// classify maps a jwt error to this package's sentinels. otherKind reports
+// that the claims carry the audience of the other token kind (the refresh
+// audience for Verify, the service for VerifyRefresh); it only matters for
+// audience errors, which jwt reports after checking the signature.
+func classify(t *jwt.Token, kid string, err error, otherKind bool) error {
 	kind := ErrMalformed
 	var alg any
 	if t != nil {
@@ -166,6 +177,8 @@ func classify(t *jwt.Token, kid string, err error) error {
 		kind = ErrInvalidSignature
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
 		kind = ErrWrongIssuer
+	case errors.Is(err, jwt.ErrTokenInvalidAudience) && otherKind:
+		kind = ErrWrongTokenType
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
 		kind = ErrWrongAudience
 	case errors.Is(err, jwt.ErrTokenExpired):
