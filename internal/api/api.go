@@ -10,8 +10,10 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/berth-oci/berth/internal/access"
@@ -63,6 +65,13 @@ type Deps struct {
 	Blobs BlobReader
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// IdentityChanged, if set, is called after a user, member, robot or
+	// access token changed, so that caches of verified credentials and
+	// roles are dropped at once.
+	IdentityChanged func()
+	// ProjectChanged, if set, is called with a project's name after it was
+	// created, changed or deleted.
+	ProjectChanged func(name string)
 }
 
 // API is the /api/v2.0/ handler.
@@ -73,6 +82,7 @@ type API struct {
 	log   *slog.Logger
 	now   func() time.Time
 	opt   Options
+	hooks Deps
 	mux   *http.ServeMux
 	// routes lists the registered "METHOD /path" patterns (without the
 	// prefix), for the OpenAPI consistency test.
@@ -94,7 +104,7 @@ func New(d Deps, opt Options) *API {
 	if d.Access == nil {
 		d.Access = access.New(access.Options{})
 	}
-	a := &API{store: d.Store, blobs: d.Blobs, eval: d.Access, log: d.Log, now: d.Now, opt: opt, mux: http.NewServeMux()}
+	a := &API{store: d.Store, blobs: d.Blobs, eval: d.Access, log: d.Log, now: d.Now, opt: opt, hooks: d, mux: http.NewServeMux()}
 	a.handle("GET /openapi.json", "openapi", a.openapi)
 	a.contentRoutes()
 	a.identityRoutes()
@@ -139,7 +149,16 @@ func (a *API) Routes() []string { return append([]string(nil), a.routes...) }
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := auth.ErrorFrom(r.Context()); err != nil {
 		httpx.SetRoute(r.Context(), "api_unauthorized")
-		a.writeError(w, r, errUnauthorized(err))
+		var rl *auth.RateLimitError
+		if errors.As(err, &rl) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds())+1))
+			a.writeError(w, r, newError(http.StatusTooManyRequests, CodeTooManyRequests, "too many failed logins; retry later"))
+			return
+		}
+		// The cause stays in the server's log: telling "no such user" from
+		// "wrong password" would let callers probe for usernames.
+		a.log.InfoContext(r.Context(), "api: credentials refused", "err", err)
+		a.writeError(w, r, newError(http.StatusUnauthorized, CodeUnauthorized, "invalid credentials"))
 		return
 	}
 	h, pattern := a.mux.Handler(r)
@@ -188,7 +207,19 @@ func (a *API) authorize(r *http.Request, act access.Action, res access.Resource)
 
 // audit appends an audit event for the request's caller; failures are
 // logged, never returned: the change it records has already happened.
+// Every change the API makes is audited, so this is also where caches of
+// identities and projects hear of changes.
 func (a *API) audit(r *http.Request, ev meta.AuditEvent) {
+	switch ev.ResourceType {
+	case "user", "member", "robot", "token":
+		if a.hooks.IdentityChanged != nil {
+			a.hooks.IdentityChanged()
+		}
+	case "project":
+		if a.hooks.ProjectChanged != nil {
+			a.hooks.ProjectChanged(ev.Resource)
+		}
+	}
 	c := caller(r)
 	ev.Username = c.Principal.Name
 	ev.PrincipalKind = c.Kind()

@@ -50,10 +50,6 @@ func conflict(format string, args ...any) *Error {
 	return newError(http.StatusConflict, CodeConflict, format, args...)
 }
 
-func errUnauthorized(cause error) *Error {
-	return newError(http.StatusUnauthorized, CodeUnauthorized, "%v", cause)
-}
-
 // storeError maps the metadata store's sentinels to API errors, naming
 // what was being looked for; other errors pass through (500).
 func storeError(err error, what string) error {

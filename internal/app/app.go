@@ -87,7 +87,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		Events:          events,
 	})
 	ver, _ := Version()
-	mgmt := api.New(api.Deps{Store: store, Access: s.sec.eval, Log: log.With("component", "api")}, api.Options{
+	mgmt := api.New(api.Deps{
+		Store: store, Access: s.sec.eval, Log: log.With("component", "api"), Blobs: s.blobs,
+		IdentityChanged: s.sec.authn.Forget,
+		ProjectChanged:  s.sec.projects.Invalidate,
+	}, api.Options{
 		SelfRegistration: cfg.Auth.SelfRegistration,
 		AuthMode:         "db_auth",
 		Version:          ver,

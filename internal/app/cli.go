@@ -88,12 +88,14 @@ func runHelp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: berth help [command]")
 		return exitUsage
 	}
-	switch args[0] {
-	case "help":
+	if args[0] == "help" {
 		usage(stdout)
 		return exitOK
-	case "serve", "bench", "version":
-		return Run(ctx, []string{args[0], "--help"}, stdout, stderr)
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return Run(ctx, []string{args[0], "--help"}, stdout, stderr)
+		}
 	}
 	fmt.Fprintf(stderr, "berth help: unknown command %q\n\n", args[0])
 	usage(stderr)

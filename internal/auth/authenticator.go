@@ -422,6 +422,16 @@ func (a *Authenticator) cached(key [sha256.Size]byte, now time.Time) (Caller, bo
 	return e.caller, true
 }
 
+// Forget drops every remembered credential, so that a changed password,
+// secret, role or membership takes effect on the next request. The API
+// calls it after every identity change; other replicas forget within
+// CacheTTL.
+func (a *Authenticator) Forget() {
+	a.mu.Lock()
+	clear(a.cache)
+	a.mu.Unlock()
+}
+
 func (a *Authenticator) remember(key [sha256.Size]byte, c Caller, now time.Time) {
 	if a.opt.CacheTTL < 0 {
 		return
