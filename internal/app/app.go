@@ -120,9 +120,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	})
 	s.handler = httpx.Middleware(s.sec.authn.Middleware(mux), log.With("component", "http"), metrics)
 
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go s.sweepUploads()
 	go s.pruneAudit()
+	go s.reloadKeys()
 	go func() {
 		defer s.wg.Done()
 		events.Run(s.ctx)

@@ -40,6 +40,7 @@ func commands() []command {
 		{"member", "manage project members and their roles", cli.Main(cli.Member)},
 		{"robot", "manage robot accounts", cli.Main(cli.Robot)},
 		{"admin", "offline administration of the local store (users, passwords)", cli.Main(cli.Admin(openAdminStore))},
+		{"token-key", "list, rotate and retire the token signing keys", runTokenKey},
 		{"version", "print the version and exit", runVersion},
 		{"help", "show this help, or a command's flags (berth help serve)", runHelp},
 	}

@@ -28,6 +28,7 @@ type security struct {
 	guard    *distribution.Guard
 	projects *project.Cache
 	htpasswd *password.Htpasswd
+	keys     *token.KeySet
 }
 
 func newSecurity(cfg config.Config, store meta.Store, log *slog.Logger) (*security, error) {
@@ -43,6 +44,7 @@ func newSecurity(cfg config.Config, store meta.Store, log *slog.Logger) (*securi
 	if err != nil {
 		return nil, fmt.Errorf("token signing keys: %w", err)
 	}
+	sec.keys = keys
 	issuer, err := token.NewIssuer(keys, token.IssuerOptions{Issuer: a.Token.Issuer, Service: a.Token.Service, TTL: a.Token.TTL})
 	if err != nil {
 		return nil, err
@@ -116,6 +118,25 @@ func bootstrap(ctx context.Context, cfg config.Config, store meta.Store, log *sl
 		log.Info("created system administrator", "username", AdminUser)
 	}
 	return nil
+}
+
+// reloadKeys re-reads the token keys every minute, so that a key rotated
+// with "berth token-key rotate" (here or on another replica sharing the
+// directory) is used without a restart.
+func (s *Server) reloadKeys() {
+	defer s.wg.Done()
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.sec.keys.Reload(); err != nil {
+			s.log.Error("reload token keys", "err", err)
+		}
+	}
 }
 
 // pruneAudit deletes audit events older than the retention, hourly.
