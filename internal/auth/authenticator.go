@@ -85,6 +85,9 @@ type Authenticator struct {
 	cacheKey []byte
 	mu       sync.Mutex
 	cache    map[[sha256.Size]byte]cached
+	// tokens remembers verified bearer tokens until they expire: checking
+	// an ES256 signature costs more than serving a manifest.
+	tokens map[string]*token.Claims
 }
 
 type cached struct {
@@ -110,7 +113,7 @@ func New(store Store, log *slog.Logger, opt Options) *Authenticator {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	return &Authenticator{store: store, log: log, opt: opt, cacheKey: key, cache: map[[sha256.Size]byte]cached{}}
+	return &Authenticator{store: store, log: log, opt: opt, cacheKey: key, cache: map[[sha256.Size]byte]cached{}, tokens: map[string]*token.Claims{}}
 }
 
 // Disabled reports whether authentication is off.
@@ -167,7 +170,7 @@ func (a *Authenticator) bearer(_ context.Context, tok string) (Caller, error) {
 	if a.opt.Verifier == nil {
 		return Caller{Method: MethodNone}, fmt.Errorf("%w: bearer tokens are not accepted", token.ErrInvalidToken)
 	}
-	claims, err := a.opt.Verifier.Verify(tok)
+	claims, err := a.verifyToken(tok)
 	if err != nil {
 		return Caller{Method: MethodNone}, err
 	}
@@ -179,6 +182,31 @@ func (a *Authenticator) bearer(_ context.Context, tok string) (Caller, error) {
 		p = access.Principal{Kind: access.KindUser, Name: claims.Subject}
 	}
 	return Caller{Principal: p, Method: MethodBearer, Claims: claims}, nil
+}
+
+// verifyToken verifies tok, or finds it among the tokens verified before
+// that have not expired yet.
+func (a *Authenticator) verifyToken(tok string) (*token.Claims, error) {
+	now := a.opt.Now()
+	a.mu.Lock()
+	c, ok := a.tokens[tok]
+	a.mu.Unlock()
+	if ok && now.Before(c.ExpiresAt) {
+		return c, nil
+	}
+	c, err := a.opt.Verifier.Verify(tok)
+	if err != nil {
+		return nil, err
+	}
+	if a.opt.CacheTTL >= 0 {
+		a.mu.Lock()
+		if len(a.tokens) >= maxCacheEntries {
+			clear(a.tokens)
+		}
+		a.tokens[tok] = c
+		a.mu.Unlock()
+	}
+	return c, nil
 }
 
 // Password checks a username and a secret (a user's password, a robot's
@@ -429,6 +457,7 @@ func (a *Authenticator) cached(key [sha256.Size]byte, now time.Time) (Caller, bo
 func (a *Authenticator) Forget() {
 	a.mu.Lock()
 	clear(a.cache)
+	clear(a.tokens)
 	a.mu.Unlock()
 }
 
