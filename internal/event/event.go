@@ -140,12 +140,28 @@ func (r *Recorder) flush(ctx context.Context, batch []Event) {
 		return
 	}
 	audit := make([]meta.AuditEvent, 0, len(batch))
+	// Pulls of the same artifact in one batch become one counter update.
+	type key struct {
+		repo string
+		d    digest.Digest
+	}
+	index := map[key]int{}
 	var pulls []meta.Pull
 	for _, ev := range batch {
 		audit = append(audit, AuditOf(ev))
-		if ev.Kind == Pull && ev.Digest != "" {
-			pulls = append(pulls, meta.Pull{Repository: ev.Repository, Digest: ev.Digest, At: ev.At, Count: 1})
+		if ev.Kind != Pull || ev.Digest == "" {
+			continue
 		}
+		k := key{ev.Repository, ev.Digest}
+		if i, ok := index[k]; ok {
+			pulls[i].Count++
+			if ev.At.After(pulls[i].At) {
+				pulls[i].At = ev.At
+			}
+			continue
+		}
+		index[k] = len(pulls)
+		pulls = append(pulls, meta.Pull{Repository: ev.Repository, Digest: ev.Digest, At: ev.At, Count: 1})
 	}
 	if err := r.sink.AppendAudit(ctx, audit...); err != nil {
 		r.log.Error("write audit events", "events", len(audit), "err", err)
