@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -385,6 +386,144 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("after delete: %+v", tags)
 		}
 		s.fails("", cli.Project, "", "delete", "library") // not empty
+	})
+
+	t.Run("tokens", func(t *testing.T) {
+		s := &session{t: t, config: admin.config}
+		out := s.must(cli.Token, "", "create", "laptop", "--expires-days", "30")
+		m := secretRE.FindStringSubmatch(out)
+		if m == nil || !strings.Contains(out, "Created token laptop") || !strings.Contains(out, "docker login "+addr+" -u ops --password-stdin") {
+			t.Fatalf("token create output: %q", out)
+		}
+		secret := m[1]
+		// The token is a password of ops: for berth login and for the registry.
+		viaToken := newSession(t)
+		viaToken.must(cli.Login, secret+"\n", "-u", "ops", "--password-stdin", server)
+		img, err := random.Image(256, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := name.ParseReference(addr+"/library/token-push:v1", name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "ops", Password: secret}), remote.WithContext(t.Context())); err != nil {
+			t.Errorf("push with the token: %v", err)
+		}
+
+		var ci struct {
+			ID        int64   `json:"id"`
+			Secret    string  `json:"secret"`
+			ExpiresAt *string `json:"expires_at"`
+		}
+		s.jsonOut(&ci, cli.Token, "create", "ci")
+		if ci.Secret == "" || ci.Secret == secret || ci.ExpiresAt != nil {
+			t.Errorf("token create ci: %+v", ci)
+		}
+		s.fails("CONFLICT", cli.Token, "", "create", "laptop")
+		out = s.must(cli.Token, "", "list")
+		if !regexp.MustCompile(`(?m)^NAME +ID +STATUS +CREATED +EXPIRES +LAST USED\n`).MatchString(out) ||
+			!regexp.MustCompile(`(?m)^laptop +\d+ +active +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\d{4}-`).MatchString(out) ||
+			!regexp.MustCompile(`(?m)^ci +\d+ +active +.* never +- *$`).MatchString(out) {
+			t.Errorf("token list:\n%s", out)
+		}
+
+		s.must(cli.Token, "", "revoke", "laptop")
+		s.must(cli.Token, "", "revoke", strconv.FormatInt(ci.ID, 10))
+		if out := s.must(cli.Token, "", "revoke", "ci"); !strings.Contains(out, "already revoked") {
+			t.Errorf("second revoke: %q", out)
+		}
+		s.fails("no token", cli.Token, "", "revoke", "nope")
+		var tokens []struct {
+			Name        string  `json:"name"`
+			Active      bool    `json:"active"`
+			RevokedTime *string `json:"revoked_time"`
+		}
+		s.jsonOut(&tokens, cli.Token, "list")
+		if len(tokens) != 2 || tokens[0].Active || tokens[1].Active || tokens[0].RevokedTime == nil || tokens[1].RevokedTime == nil {
+			t.Errorf("tokens after revoke: %+v", tokens)
+		}
+		viaToken.fails("login failed", cli.Login, secret+"\n", "-u", "ops", "--password-stdin", server)
+		// Robots have no tokens.
+		out = s.must(cli.Robot, "", "create", "tok", "--project", "library")
+		robot := newSession(t)
+		robot.must(cli.Login, secretRE.FindStringSubmatch(out)[1]+"\n", "-u", "robot$library+tok", "--password-stdin", server)
+		robot.fails("FORBIDDEN", cli.Token, "", "list")
+	})
+
+	t.Run("logs", func(t *testing.T) {
+		s := &session{t: t, config: admin.config}
+		out := s.must(cli.Logs, "")
+		if !regexp.MustCompile(`(?m)^TIME +USER +OPERATION +RESOURCE TYPE +RESOURCE\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +ops +`).MatchString(out) {
+			t.Errorf("logs table:\n%s", out)
+		}
+		type event struct {
+			Username     string    `json:"username"`
+			Operation    string    `json:"operation"`
+			ResourceType string    `json:"resource_type"`
+			Resource     string    `json:"resource"`
+			OpTime       time.Time `json:"op_time"`
+		}
+		var events []event
+		s.jsonOut(&events, cli.Logs, "--operation", "token.create", "--since", "1h")
+		if len(events) != 2 || events[0].Resource != "ci" || events[1].Resource != "laptop" || events[0].Username != "ops" ||
+			time.Since(events[0].OpTime) > time.Hour || events[0].OpTime.Before(events[1].OpTime) {
+			t.Errorf("token.create events, newest first: %+v", events)
+		}
+		s.jsonOut(&events, cli.Logs, "--project", "library", "--operation", "member.add")
+		if len(events) != 1 || events[0].Resource != "bob" || events[0].ResourceType != "member" {
+			t.Errorf("member.add events in library: %+v", events)
+		}
+		s.jsonOut(&events, cli.Logs, "--user", "bob")
+		if len(events) == 0 {
+			t.Error("no events of bob")
+		}
+		for _, e := range events {
+			if e.Username != "bob" {
+				t.Errorf("--user bob listed %+v", e)
+			}
+		}
+		s.jsonOut(&events, cli.Logs, "--limit", "1")
+		if len(events) != 1 || events[0].Operation != "robot.create" {
+			t.Errorf("--limit 1: %+v", events)
+		}
+		s.jsonOut(&events, cli.Logs, "--limit", "0")
+		if len(events) < 10 {
+			t.Errorf("--limit 0 listed %d events", len(events))
+		}
+		if out := s.must(cli.Logs, "", "--since", time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "-o", "json"); strings.TrimSpace(out) != "[]" {
+			t.Errorf("events from the future: %s", out)
+		}
+		s.fails("NOT_FOUND", cli.Logs, "", "--project", "nope")
+	})
+
+	t.Run("info", func(t *testing.T) {
+		s := &session{t: t, config: admin.config}
+		out := s.must(cli.Info, "")
+		for _, want := range []string{"Server:            " + server + "\n", "Version:", "Registry:          " + addr + "\n",
+			"Auth mode:         db_auth\n", "Health:            healthy (core, database, registry)\n"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("info lacks %q:\n%s", want, out)
+			}
+		}
+		var info struct {
+			Server     string `json:"server"`
+			SystemInfo struct {
+				AuthMode      string `json:"auth_mode"`
+				HarborVersion string `json:"harbor_version"`
+			} `json:"systeminfo"`
+			Health struct {
+				Status string `json:"status"`
+			} `json:"health"`
+		}
+		s.jsonOut(&info, cli.Info)
+		if info.Server != server || info.SystemInfo.AuthMode != "db_auth" || info.SystemInfo.HarborVersion == "" || info.Health.Status != "healthy" {
+			t.Errorf("info json: %+v", info)
+		}
+		out = newSession(t).must(cli.Info, "", "--server", server)
+		if !strings.Contains(out, "(log in to see the version and settings)") || strings.Contains(out, "Version:") {
+			t.Errorf("anonymous info:\n%s", out)
+		}
 	})
 
 	t.Run("logout", func(t *testing.T) {

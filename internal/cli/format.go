@@ -53,3 +53,11 @@ func shortDigest(d string) string {
 	}
 	return d
 }
+
+// expiry formats an expiry time for a table: "never" if zero.
+func expiry(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return when(t)
+}

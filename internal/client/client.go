@@ -213,16 +213,26 @@ func decodeError(resp *http.Response) error {
 // req.method is GET whatever it says; req.query must not hold page or
 // page_size.
 func list[T any](ctx context.Context, c *Client, req request) ([]T, error) {
-	var all []T
+	return listN[T](ctx, c, req, 0)
+}
+
+// listN is list stopping after the first limit entries (0: no limit); it
+// asks for pages no larger than limit.
+func listN[T any](ctx context.Context, c *Client, req request, limit int) ([]T, error) {
+	all := []T{} // an empty list is [] in JSON output, not null
 	query := req.query
 	req.method = http.MethodGet
+	size := PageSize
+	if limit > 0 {
+		size = min(size, limit)
+	}
 	for page := 1; ; page++ {
 		req.query = url.Values{}
 		for k, v := range query {
 			req.query[k] = v
 		}
 		req.query.Set("page", strconv.Itoa(page))
-		req.query.Set("page_size", strconv.Itoa(PageSize))
+		req.query.Set("page_size", strconv.Itoa(size))
 		var batch []T
 		h, err := c.do(ctx, req, &batch)
 		if err != nil {
@@ -231,11 +241,13 @@ func list[T any](ctx context.Context, c *Client, req request) ([]T, error) {
 		all = append(all, batch...)
 		total, terr := strconv.ParseInt(h.Get("X-Total-Count"), 10, 64)
 		switch {
+		case limit > 0 && len(all) >= limit:
+			return all[:limit], nil
 		case len(batch) == 0:
 			return all, nil
 		case terr == nil && int64(len(all)) >= total:
 			return all, nil
-		case terr != nil && len(batch) < PageSize:
+		case terr != nil && len(batch) < size:
 			return all, nil
 		}
 	}
