@@ -78,7 +78,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprint(w, "Berth is an OCI container registry.\n\nUsage:\n  berth <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s  %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-9s  %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nRun 'berth <command> --help' for a command's flags.\n")
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/berth-oci/berth/internal/access"
 	"github.com/berth-oci/berth/internal/auth/password"
 	"github.com/berth-oci/berth/internal/auth/token"
@@ -85,6 +87,7 @@ type Authenticator struct {
 	cacheKey []byte
 	mu       sync.Mutex
 	cache    map[[sha256.Size]byte]cached
+	flight   singleflight.Group
 	// tokens remembers verified bearer tokens until they expire: checking
 	// an ES256 signature costs more than serving a manifest.
 	tokens map[string]*token.Claims
@@ -225,17 +228,23 @@ func (a *Authenticator) Password(ctx context.Context, username, secret, addr str
 	if wait, ok := a.opt.Limiter.Allow(username, addr); !ok {
 		return Caller{Method: MethodNone}, &RateLimitError{RetryAfter: wait}
 	}
-	c, err := a.check(ctx, username, secret, now)
-	if err != nil {
-		if errors.Is(err, ErrBadCredentials) {
-			a.opt.Limiter.Failure(username, addr)
-			a.auditFailure(ctx, username, addr, err)
+	// Concurrent requests with the same credentials (a client's parallel
+	// layer uploads) share one verification instead of each paying for a
+	// password hash.
+	v, err, _ := a.flight.Do(string(key[:]), func() (any, error) {
+		c, err := a.check(context.WithoutCancel(ctx), username, secret, now)
+		if err != nil {
+			if errors.Is(err, ErrBadCredentials) {
+				a.opt.Limiter.Failure(username, addr)
+				a.auditFailure(ctx, username, addr, err)
+			}
+			return Caller{Method: MethodNone}, err
 		}
-		return Caller{Method: MethodNone}, err
-	}
-	a.opt.Limiter.Success(username, addr)
-	a.remember(key, c, now)
-	return c, nil
+		a.opt.Limiter.Success(username, addr)
+		a.remember(key, c, now)
+		return c, nil
+	})
+	return v.(Caller), err
 }
 
 func (a *Authenticator) auditFailure(ctx context.Context, username, addr string, cause error) {

@@ -45,7 +45,7 @@ func (c *Client) Users(ctx context.Context) ([]User, error) {
 // UserByName returns the user called username. It returns an *Error with
 // status 404 if there is none.
 func (c *Client) UserByName(ctx context.Context, username string) (User, error) {
-	users, err := list[User](ctx, c, request{path: "/users", query: url.Values{"q": {"username=" + username}}})
+	users, err := list[User](ctx, c, request{path: "/users", query: url.Values{"q": {"username=" + url.QueryEscape(username)}}})
 	if err != nil {
 		return User{}, err
 	}
