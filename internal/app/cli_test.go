@@ -40,7 +40,7 @@ func TestCLI(t *testing.T) {
 		{name: "version", args: []string{"version"}, stdout: "berth dev (commit ", emptyError: true},
 		{name: "version has go", args: []string{"version"}, stdout: runtime.Version()},
 		{name: "--version", args: []string{"--version"}, stdout: "berth dev"},
-		{name: "--help", args: []string{"--help"}, stdout: "serve     run the registry server", emptyError: true},
+		{name: "--help", args: []string{"--help"}, stdout: "serve      run the registry server", emptyError: true},
 		{name: "-h", args: []string{"-h"}, stdout: "Commands:", emptyError: true},
 		{name: "help", args: []string{"help"}, stdout: "bench", emptyError: true},
 		{name: "help serve", args: []string{"help", "serve"}, stdout: "-addr"},
