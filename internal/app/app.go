@@ -80,7 +80,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	s.blobs = blob.New(drv, store, log.With("component", "blob"), blob.Options{UploadTTL: cfg.Registry.UploadTTL})
 	arts := artifact.New(store, log.With("component", "artifact"))
-	events := event.NewRecorder(store, log.With("component", "events"), event.Options{})
+	events := event.NewRecorder(store, log.With("component", "events"), event.Options{SkipPullAudit: !cfg.Auth.AuditPulls})
 	dist := distribution.New(s.blobs, arts, log.With("component", "distribution"), distribution.Options{
 		MaxManifestSize: cfg.Registry.MaxManifestSize,
 		Guard:           s.sec.guard,

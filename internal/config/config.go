@@ -92,6 +92,9 @@ type Auth struct {
 	// by a caller who may push there, instead of refusing the push.
 	// BERTH_AUTO_CREATE_PROJECTS.
 	AutoCreateProjects bool `yaml:"auto_create_projects"`
+	// AuditPulls records every pull in the audit log (default true); with
+	// false pulls are only counted (pull count, last pulled).
+	AuditPulls bool `yaml:"audit_pulls"`
 	// AuditRetention is how long audit events are kept (default 2160h,
 	// 90 days; 0 keeps them forever).
 	AuditRetention time.Duration `yaml:"audit_retention"`
@@ -143,6 +146,7 @@ func base() Config {
 		Auth: Auth{
 			Challenge:       "bearer",
 			AnonymousPull:   true,
+			AuditPulls:      true,
 			ProjectCreation: "adminonly",
 			AuditRetention:  90 * 24 * time.Hour,
 			Token:           Token{Service: "berth-registry", Issuer: "berth-token-service", TTL: 15 * time.Minute},

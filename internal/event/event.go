@@ -54,6 +54,10 @@ type Options struct {
 	// Interval is the longest an event waits before being written.
 	// Default 1s.
 	Interval time.Duration
+	// SkipPullAudit keeps pulls out of the audit log (they are still
+	// counted in the pull statistics): on a busy registry pulls are most
+	// of the audit log's writes.
+	SkipPullAudit bool
 }
 
 // Recorder batches events into the audit log and pull statistics.
@@ -148,7 +152,9 @@ func (r *Recorder) flush(ctx context.Context, batch []Event) {
 	index := map[key]int{}
 	var pulls []meta.Pull
 	for _, ev := range batch {
-		audit = append(audit, AuditOf(ev))
+		if ev.Kind != Pull || !r.opt.SkipPullAudit {
+			audit = append(audit, AuditOf(ev))
+		}
 		if ev.Kind != Pull || ev.Digest == "" {
 			continue
 		}
@@ -163,7 +169,7 @@ func (r *Recorder) flush(ctx context.Context, batch []Event) {
 		index[k] = len(pulls)
 		pulls = append(pulls, meta.Pull{Repository: ev.Repository, Digest: ev.Digest, At: ev.At, Count: 1})
 	}
-	if err := r.sink.AppendAudit(ctx, audit...); err != nil {
+	if err := r.sink.AppendAudit(ctx, audit...); len(audit) > 0 && err != nil {
 		r.log.Error("write audit events", "events", len(audit), "err", err)
 	}
 	if len(pulls) > 0 {

@@ -84,6 +84,35 @@ func TestRecorderWritesBatches(t *testing.T) {
 	}
 }
 
+func TestRecorderSkipPullAudit(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlstore.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "m.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	body := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`)
+	d := digest.FromBytes(body)
+	if err := store.PutManifest(ctx, meta.Manifest{Repository: "p/r", Digest: d, MediaType: "application/vnd.oci.image.index.v1+json", Size: int64(len(body)), Payload: body}, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	rec := event.NewRecorder(store, slog.New(slog.DiscardHandler), event.Options{SkipPullAudit: true})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { rec.Run(runCtx); close(done) }()
+	rec.Record(event.Event{Kind: event.Pull, Repository: "p/r", Digest: d})
+	rec.Record(event.Event{Kind: event.Pull, Repository: "p/r", Digest: d})
+	rec.Record(event.Event{Kind: event.Delete, Repository: "p/r", Digest: d})
+	cancel()
+	<-done
+	if n, _ := store.CountAudit(ctx, meta.AuditFilter{}); n != 1 {
+		t.Errorf("audit events = %d, want only the delete", n)
+	}
+	if st, err := store.GetArtifactStats(ctx, "p/r", d); err != nil || st.PullCount != 2 {
+		t.Errorf("pulls still counted: %+v, %v; want 2", st, err)
+	}
+}
+
 func TestRecorderDropsWhenFull(t *testing.T) {
 	rec := event.NewRecorder(nil, slog.New(slog.DiscardHandler), event.Options{Buffer: 2})
 	for range 5 {
