@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,28 +57,42 @@ func hidden(r *http.Request, what string) error {
 	return notFound("%s not found", what)
 }
 
-// contentProject resolves {project_name_or_id} and checks that the caller
-// may perform act on it (on res when res is not nil, a repository in it).
-// Projects the caller cannot read are reported as missing.
-func (a *API) contentProject(r *http.Request, act access.Action) (meta.Project, error) {
-	p, err := a.identityProject(r)
+// project resolves the {project_name_or_id} path parameter as Harbor does
+// (a number is a project id unless the X-Is-Resource-Name header is
+// "true"; anything else is a name) and checks that the caller may perform
+// act on it. Every route under /projects/{project_name_or_id} resolves its
+// project here, so all of them answer alike: a project the caller may not
+// read is reported as missing (see hidden); one they may read but not act
+// on is a 403.
+func (a *API) project(r *http.Request, act access.Action) (meta.Project, error) {
+	v := r.PathValue("project_name_or_id")
+	var (
+		p   meta.Project
+		err error
+	)
+	if id, perr := strconv.ParseInt(v, 10, 64); perr == nil && !strings.EqualFold(r.Header.Get("X-Is-Resource-Name"), "true") {
+		p, err = a.store.GetProject(r.Context(), id)
+	} else {
+		p, err = a.store.GetProjectByName(r.Context(), v)
+	}
+	return a.visibleProject(r, p, err, "project", act)
+}
+
+// visibleProject finishes a lookup of project p (err is the lookup's
+// error): a missing project, or one the caller may not read, is reported
+// by hidden as a missing what; otherwise the caller must be allowed act.
+func (a *API) visibleProject(r *http.Request, p meta.Project, err error, what string, act access.Action) (meta.Project, error) {
+	if errors.Is(err, meta.ErrNotFound) {
+		return meta.Project{}, hidden(r, what)
+	}
 	if err != nil {
-		if isNotFound(err) {
-			return meta.Project{}, hidden(r, "project")
-		}
 		return meta.Project{}, err
 	}
 	res := access.ForProject(p.Name, p.Public)
 	if !a.eval.Allowed(caller(r).Principal, access.ActionProjectRead, res, a.now()) {
-		return meta.Project{}, hidden(r, "project")
+		return meta.Project{}, hidden(r, what)
 	}
 	return p, a.authorize(r, act, res)
-}
-
-// isNotFound reports an API 404.
-func isNotFound(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Status == http.StatusNotFound
 }
 
 // repoName returns the full name of the {repository_name} path parameter
@@ -103,7 +118,7 @@ func repoName(r *http.Request, p meta.Project) (string, error) {
 // contentRepo resolves the project and repository of the request and
 // checks that the caller may perform act on the repository.
 func (a *API) contentRepo(r *http.Request, act access.Action) (meta.Project, string, error) {
-	p, err := a.contentProject(r, access.ActionProjectRead)
+	p, err := a.project(r, access.ActionProjectRead)
 	if err != nil {
 		return meta.Project{}, "", err
 	}

@@ -1,9 +1,8 @@
 package api
 
 import (
-	"cmp"
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -50,26 +49,6 @@ func checkPasswordPolicy(field, pw string) error {
 	return nil
 }
 
-// identityProject resolves the {project_name_or_id} path parameter as
-// Harbor does: a number is a project id unless the X-Is-Resource-Name
-// header is "true"; anything else is a name.
-func (a *API) identityProject(r *http.Request) (meta.Project, error) {
-	v := r.PathValue("project_name_or_id")
-	var (
-		p   meta.Project
-		err error
-	)
-	if id, perr := strconv.ParseInt(v, 10, 64); perr == nil && !strings.EqualFold(r.Header.Get("X-Is-Resource-Name"), "true") {
-		p, err = a.store.GetProject(r.Context(), id)
-	} else {
-		p, err = a.store.GetProjectByName(r.Context(), v)
-	}
-	if err != nil {
-		return meta.Project{}, storeError(err, "project "+strconv.Quote(v))
-	}
-	return p, nil
-}
-
 // pathID reads a positive integer path parameter, or returns a 400.
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
@@ -90,71 +69,32 @@ func checkSort(r *http.Request, accepted ...string) error {
 	return badRequest("sort %q is not supported here (supported: %s)", s, strings.Join(accepted, ", "))
 }
 
-// maxMergedDepth bounds how deep (page*page_size) a listing merged across
-// several projects may go: each project's listing is read from its start.
-const maxMergedDepth = 10000
-
-// pageAcross returns window w of the union of one ordered listing per key
-// (list and count read one key's), merged in order cmp, with the union's
-// total. With one key it reads that key's window directly.
-func pageAcross[K, T any](ctx context.Context, keys []K, w meta.Window,
-	list func(context.Context, K, meta.Window) ([]T, error),
-	count func(context.Context, K) (int64, error),
-	order func(a, b T) int,
-) ([]T, int64, error) {
-	var total int64
-	for _, k := range keys {
-		n, err := count(ctx, k)
-		if err != nil {
-			return nil, 0, err
-		}
-		total += n
+// projectsIn returns the projects of set, which must not be All, in name
+// order. Names of projects that no longer exist are skipped.
+func (a *API) projectsIn(ctx context.Context, set access.ProjectSet) ([]meta.Project, error) {
+	ps, err := a.store.ListProjects(ctx, meta.ProjectFilter{Scope: scope(set)}, meta.Window{})
+	if err != nil {
+		return nil, fmt.Errorf("projects in scope: %w", err)
 	}
-	if len(keys) == 1 {
-		items, err := list(ctx, keys[0], w)
-		return items, total, err
-	}
-	depth := w.Offset + w.Limit
-	if depth > maxMergedDepth {
-		return nil, 0, badRequest("page too deep: at most %d entries can be paged through here; narrow the query", maxMergedDepth)
-	}
-	var all []T
-	for _, k := range keys {
-		items, err := list(ctx, k, meta.Window{Limit: depth})
-		if err != nil {
-			return nil, 0, err
-		}
-		all = append(all, items...)
-	}
-	slices.SortStableFunc(all, order)
-	if w.Offset >= len(all) {
-		return []T{}, total, nil
-	}
-	return all[w.Offset:min(len(all), depth)], total, nil
+	return ps, nil
 }
 
-// projectsWhere returns the projects (resolved by name) in which the caller
-// may perform the project-scoped action act, or all=true when that is every
-// project. Projects that no longer exist are skipped.
-func (a *API) projectsWhere(r *http.Request, act access.Action) (projects []meta.Project, all bool, err error) {
-	set := a.eval.Projects(caller(r).Principal, act, a.now())
-	if set.All {
-		return nil, true, nil
+// projectNames returns the names of the projects of set, which must not be
+// All, as a non-nil slice for a filter by project name. Only a set with
+// public projects needs the store.
+func (a *API) projectNames(ctx context.Context, set access.ProjectSet) ([]string, error) {
+	if !set.Public {
+		return append([]string{}, set.Names...), nil
 	}
-	for _, name := range set.Names {
-		p, err := a.store.GetProjectByName(r.Context(), name)
-		if err != nil {
-			if errors.Is(err, meta.ErrNotFound) { // deleted since the caller logged in
-				continue
-			}
-			return nil, false, err
-		}
-		if a.eval.Allowed(caller(r).Principal, act, access.ForProject(p.Name, p.Public), a.now()) {
-			projects = append(projects, p)
-		}
+	ps, err := a.projectsIn(ctx, set)
+	if err != nil {
+		return nil, err
 	}
-	slices.SortFunc(projects, func(x, y meta.Project) int { return cmp.Compare(x.Name, y.Name) })
-	return projects, false, nil
+	names := make([]string, 0, len(ps))
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	return names, nil
 }
 
 // servePage answers one page (page, page_size) of a listing that count and

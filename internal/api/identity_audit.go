@@ -1,7 +1,6 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"net/http"
 	"time"
@@ -17,16 +16,17 @@ func (a *API) auditRoutes() {
 
 // auditLogJSON is Harbor's AuditLog.
 type auditLogJSON struct {
-	ID           int64     `json:"id"`
-	Username     string    `json:"username"`
-	Resource     string    `json:"resource"`
-	ResourceType string    `json:"resource_type"`
-	Operation    string    `json:"operation"`
-	OpTime       time.Time `json:"op_time"`
+	ID           int64      `json:"id"`
+	Username     string     `json:"username"`
+	Resource     string     `json:"resource"`
+	ResourceType string     `json:"resource_type"`
+	Operation    string     `json:"operation"`
+	OpTime       harborTime `json:"op_time"`
 }
 
 // listAuditLogs is GET /audit-logs: system admins see every event, other
-// users the events of the projects where they have audit.read.
+// users the events of the projects where they have audit.read, in one
+// query.
 func (a *API) listAuditLogs(w http.ResponseWriter, r *http.Request) error {
 	if caller(r).Anonymous() {
 		return newError(http.StatusUnauthorized, CodeUnauthorized, "authentication required")
@@ -35,30 +35,20 @@ func (a *API) listAuditLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	projects, all, err := a.projectsWhere(r, access.ActionAuditRead)
-	if err != nil {
-		return err
+	set := a.eval.Projects(caller(r).Principal, access.ActionAuditRead, a.now())
+	if !set.All {
+		if f.Projects, err = a.projectNames(r.Context(), set); err != nil {
+			return err
+		}
 	}
-	var keys []meta.AuditFilter
-	if all {
-		keys = []meta.AuditFilter{f}
-	}
-	for _, p := range projects {
-		k := f
-		k.Project = p.Name
-		keys = append(keys, k)
-	}
-	return a.writeAudit(w, r, keys)
+	return a.writeAudit(w, r, f)
 }
 
 // listProjectLogs is GET /projects/{project_name_or_id}/logs: audit.read on
 // the project (guests and up).
 func (a *API) listProjectLogs(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.identityProject(r)
+	p, err := a.project(r, access.ActionAuditRead)
 	if err != nil {
-		return err
-	}
-	if err := a.authorize(r, access.ActionAuditRead, access.ForProject(p.Name, p.Public)); err != nil {
 		return err
 	}
 	f, err := auditFilter(r)
@@ -66,37 +56,22 @@ func (a *API) listProjectLogs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Project = p.Name
-	return a.writeAudit(w, r, []meta.AuditFilter{f})
+	return a.writeAudit(w, r, f)
 }
 
-// writeAudit answers one page of the events matching any of keys, newest
-// first.
-func (a *API) writeAudit(w http.ResponseWriter, r *http.Request, keys []meta.AuditFilter) error {
-	page, size, err := pageParams(r)
-	if err != nil {
-		return err
-	}
-	events, total, err := pageAcross(r.Context(), keys, window(page, size),
-		func(ctx context.Context, f meta.AuditFilter, w meta.Window) ([]meta.AuditEvent, error) {
-			return a.store.ListAudit(ctx, f, w)
+// writeAudit answers one page of the events matching f, newest first.
+func (a *API) writeAudit(w http.ResponseWriter, r *http.Request, f meta.AuditFilter) error {
+	return servePage(w, r,
+		func(ctx context.Context) (int64, error) { return a.store.CountAudit(ctx, f) },
+		func(ctx context.Context, win meta.Window) ([]meta.AuditEvent, error) {
+			return a.store.ListAudit(ctx, f, win)
 		},
-		a.store.CountAudit,
-		func(x, y meta.AuditEvent) int {
-			if c := y.OccurredAt.Compare(x.OccurredAt); c != 0 {
-				return c
+		func(e meta.AuditEvent) auditLogJSON {
+			return auditLogJSON{
+				ID: e.ID, Username: e.Username, Resource: e.Resource, ResourceType: e.ResourceType,
+				Operation: e.Operation, OpTime: harborTime(e.OccurredAt),
 			}
-			return cmp.Compare(y.ID, x.ID)
 		})
-	if err != nil {
-		return err
-	}
-	writePage(w, r, page, size, total, events, func(e meta.AuditEvent) auditLogJSON {
-		return auditLogJSON{
-			ID: e.ID, Username: e.Username, Resource: e.Resource, ResourceType: e.ResourceType,
-			Operation: e.Operation, OpTime: e.OccurredAt,
-		}
-	})
-	return nil
 }
 
 // auditTimeLayouts are the op_time formats accepted, each with the
@@ -124,8 +99,9 @@ func parseAuditTime(v string, upper bool) (time.Time, error) {
 	return time.Time{}, badRequest("op_time %q: want RFC 3339, %q or %q", v, time.DateTime, time.DateOnly)
 }
 
-// auditFilter reads q: username, operation and resource_type (exact), and
-// op_time=[from~to] (either side may be empty; both inclusive).
+// auditFilter reads q: username and resource (exact, or a part with
+// =~), operation and resource_type (exact), and op_time=[from~to] (either
+// side may be empty; both inclusive).
 func auditFilter(r *http.Request) (meta.AuditFilter, error) {
 	var f meta.AuditFilter
 	q, err := parseQuery(r, "username", "operation", "resource_type", "resource", "op_time")
@@ -135,10 +111,13 @@ func auditFilter(r *http.Request) (meta.AuditFilter, error) {
 	if err := checkSort(r, "-op_time", "op_time desc"); err != nil {
 		return f, err
 	}
-	if _, ok := q["resource"]; ok {
-		return f, badRequest("q resource is not supported yet")
+	if f.Username, f.UsernameContains, err = fuzzy(q, "username"); err != nil {
+		return f, err
 	}
-	for k, dst := range map[string]*string{"username": &f.Username, "operation": &f.Operation, "resource_type": &f.ResourceType} {
+	if f.Resource, f.ResourceContains, err = fuzzy(q, "resource"); err != nil {
+		return f, err
+	}
+	for k, dst := range map[string]*string{"operation": &f.Operation, "resource_type": &f.ResourceType} {
 		if t, ok := q[k]; ok {
 			if t.Match != MatchExact {
 				return f, badRequest("q %s must be an exact value (%s=x)", k, k)

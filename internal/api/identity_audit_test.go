@@ -68,7 +68,18 @@ func TestAuditLogs(t *testing.T) {
 		{"admin", "/audit-logs" + q("op_time=[2025-03-01 10:01:00~2025-03-01 10:02:00]"), []string{"login dev", "pull pub/lib:1"}},
 		{"admin", "/audit-logs" + q("op_time=[2025-03-01T10:03:00Z~]"), []string{"delete team/app:1"}},
 		{"admin", "/audit-logs" + q("op_time=[~2025-03-01]") + "&sort=-op_time", []string{"delete team/app:1", "login dev", "pull pub/lib:1", "push team/app:1"}},
+		{"admin", "/audit-logs" + q("username=~aint"), []string{"delete team/app:1"}},
+		{"admin", "/audit-logs" + q("resource=~app"), []string{"delete team/app:1", "push team/app:1"}},
+		{"admin", "/audit-logs" + q("resource=team/app:1,operation=push"), []string{"push team/app:1"}},
+		{"admin", "/audit-logs" + q("resource=team/app"), nil},
+		{"dev", "/audit-logs" + q("resource=~lib"), []string{"pull pub/lib:1"}},
+		{"dev", "/audit-logs" + q("username=~dev"), []string{"pull pub/lib:1", "push team/app:1"}},
+		{"dev", "/audit-logs" + q("resource=~dev"), nil}, // dev's login is in no project
+		{"dev", "/audit-logs?page=3&page_size=1", []string{"push team/app:1"}},
+		{"dev", "/audit-logs?page=2000&page_size=10", nil}, // no cap on depth
+		{"guest", "/audit-logs", []string{"delete team/app:1", "push team/app:1"}},
 		{"guest", "/projects/team/logs", []string{"delete team/app:1", "push team/app:1"}},
+		{"guest", "/projects/team/logs" + q("username=~dev"), []string{"push team/app:1"}},
 		{"admin", "/projects/pub/logs", []string{"pull pub/lib:1"}},
 	} {
 		if diff := cmp.Diff(c.want, resources(c.who, c.path)); diff != "" {
@@ -87,6 +98,13 @@ func TestAuditLogs(t *testing.T) {
 	if diff := cmp.Diff([]string{"id", "op_time", "operation", "resource", "resource_type", "username"}, keys(logs[0])); diff != "" {
 		t.Errorf("audit log keys (-want +got):\n%s", diff)
 	}
+	if got := logs[0]["op_time"]; got != "2025-03-01T10:03:00.000Z" {
+		t.Errorf("op_time %v, want Harbor's 2025-03-01T10:03:00.000Z", got)
+	}
+	w = e.do(t, "dev", "GET", "/audit-logs?page=2000&page_size=10", "")
+	if got := w.Header().Get("X-Total-Count"); got != "3" {
+		t.Errorf("deep page: X-Total-Count %q, want 3", got)
+	}
 
 	for _, c := range []struct {
 		who, path string
@@ -94,14 +112,16 @@ func TestAuditLogs(t *testing.T) {
 	}{
 		{"anonymous", "/audit-logs", http.StatusUnauthorized},
 		{"lguest", "/projects/team/logs", http.StatusForbidden},
-		{"robot", "/projects/team/logs", http.StatusForbidden},
-		{"outsider", "/projects/team/logs", http.StatusForbidden},
-		{"outsider", "/projects/pub/logs", http.StatusForbidden},
+		{"robot", "/projects/team/logs", http.StatusNotFound},    // may pull and push, not read the project
+		{"outsider", "/projects/team/logs", http.StatusNotFound}, // a private project is not revealed
+		{"outsider", "/projects/pub/logs", http.StatusForbidden}, // a public one is read, its log is not
+		{"outsider", "/projects/nope/logs", http.StatusNotFound},
 		{"anonymous", "/projects/team/logs", http.StatusUnauthorized},
 		{"admin", "/projects/nope/logs", http.StatusNotFound},
 		{"admin", "/audit-logs" + q("op_time=yesterday"), http.StatusBadRequest},
 		{"admin", "/audit-logs" + q("op_time=[soon~]"), http.StatusBadRequest},
-		{"admin", "/audit-logs" + q("username=~dev"), http.StatusBadRequest},
+		{"admin", "/audit-logs" + q("operation=~pu"), http.StatusBadRequest},
+		{"admin", "/audit-logs" + q("resource=[a~b]"), http.StatusBadRequest},
 		{"admin", "/audit-logs?sort=op_time", http.StatusBadRequest},
 		{"admin", "/audit-logs?page=0", http.StatusBadRequest},
 	} {
@@ -119,8 +139,9 @@ func TestAccessTokens(t *testing.T) {
 	if diff := cmp.Diff([]string{"creation_time", "expires_at", "id", "name", "secret"}, keys(created)); diff != "" {
 		t.Errorf("created keys (-want +got):\n%s", diff)
 	}
+	checkHarborTimes(t, created, "creation_time", "expires_at")
 	tok := decode[tokenCreatedJSON](t, w)
-	if !auth.IsAccessTokenSecret(tok.Secret) || tok.ExpiresAt == nil || tok.ExpiresAt.Before(time.Now().Add(6*24*time.Hour)) {
+	if !auth.IsAccessTokenSecret(tok.Secret) || tok.ExpiresAt == nil || time.Time(*tok.ExpiresAt).Before(time.Now().Add(6*24*time.Hour)) {
 		t.Errorf("token = %+v", tok)
 	}
 
@@ -151,7 +172,11 @@ func TestAccessTokens(t *testing.T) {
 	// Only one's own tokens: guest cannot revoke dev's.
 	want(t, e.do(t, "guest", "DELETE", "/users/current/tokens/"+itoa(tok.ID), ""), http.StatusNotFound)
 	want(t, e.do(t, "dev", "DELETE", "/users/current/tokens/"+itoa(tok.ID), ""), http.StatusOK)
-	list = decode[[]tokenJSON](t, e.do(t, "dev", "GET", "/users/current/tokens", ""))
+	w = e.do(t, "dev", "GET", "/users/current/tokens", "")
+	for _, tok := range decode[[]map[string]any](t, w) {
+		checkHarborTimes(t, tok, "creation_time", "expires_at", "last_used_time", "revoked_time")
+	}
+	list = decode[[]tokenJSON](t, w)
 	if list[0].Active || list[0].RevokedTime == nil {
 		t.Errorf("revoked token = %+v", list[0])
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -238,6 +239,25 @@ func runMatrix(t *testing.T, cases []matrixCase, opt Options) {
 			}
 			want(t, e.do(t, c.who, c.method, e.expand(t, c.path), c.body), c.status)
 		})
+	}
+}
+
+// harborTimeRE is how Harbor writes times.
+var harborTimeRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+
+// checkHarborTimes checks that the named fields of a decoded JSON object
+// are times in Harbor's form (null is accepted: "never").
+func checkHarborTimes(t *testing.T, obj map[string]any, fields ...string) {
+	t.Helper()
+	for _, f := range fields {
+		v, ok := obj[f]
+		if !ok {
+			t.Errorf("%s missing", f)
+			continue
+		}
+		if s, isStr := v.(string); v != nil && (!isStr || !harborTimeRE.MatchString(s)) {
+			t.Errorf("%s = %v, want a time like 2024-01-02T15:04:05.123Z", f, v)
+		}
 	}
 }
 

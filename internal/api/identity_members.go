@@ -36,23 +36,10 @@ func memberOut(m meta.Member) memberJSON {
 	}
 }
 
-// memberProject resolves the project and checks the caller may perform act
-// on its members.
-func (a *API) memberProject(r *http.Request, act access.Action) (meta.Project, error) {
-	p, err := a.identityProject(r)
-	if err != nil {
-		return meta.Project{}, err
-	}
-	if err := a.authorize(r, act, access.ForProject(p.Name, p.Public)); err != nil {
-		return meta.Project{}, err
-	}
-	return p, nil
-}
-
 // listMembers is GET /projects/{p}/members: member.read (not limited
 // guests); entityname filters by a part of the username.
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.memberProject(r, access.ActionMemberRead)
+	p, err := a.project(r, access.ActionMemberRead)
 	if err != nil {
 		return err
 	}
@@ -87,7 +74,7 @@ func (m memberReq) role() (meta.Role, error) {
 // createMember is POST /projects/{p}/members: member.write; adds a user by
 // id or name with a role.
 func (a *API) createMember(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.memberProject(r, access.ActionMemberWrite)
+	p, err := a.project(r, access.ActionMemberWrite)
 	if err != nil {
 		return err
 	}
@@ -142,7 +129,7 @@ func (a *API) member(r *http.Request, p meta.Project) (meta.Member, error) {
 
 // getMember is GET /projects/{p}/members/{mid}: member.read.
 func (a *API) getMember(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.memberProject(r, access.ActionMemberRead)
+	p, err := a.project(r, access.ActionMemberRead)
 	if err != nil {
 		return err
 	}
@@ -159,7 +146,7 @@ func (a *API) getMember(w http.ResponseWriter, r *http.Request) error {
 // project admin demoting or removing themselves could leave the project
 // without one).
 func (a *API) changeableMember(r *http.Request) (meta.Project, meta.Member, error) {
-	p, err := a.memberProject(r, access.ActionMemberWrite)
+	p, err := a.project(r, access.ActionMemberWrite)
 	if err != nil {
 		return meta.Project{}, meta.Member{}, err
 	}

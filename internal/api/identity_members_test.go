@@ -15,13 +15,15 @@ func TestMembersPermissions(t *testing.T) {
 	t.Parallel()
 	add := `{"role_id":2,"member_user":{"username":"outsider"}}`
 	runMatrix(t, []matrixCase{
-		// member.read: guests and up, not limited guests, not robots.
+		// member.read: guests and up, not limited guests, not robots. A
+		// caller who may not even read the project is told it is missing
+		// (team's robot may pull and push, not read the project).
 		{"admin", "GET", "/projects/team/members", "", http.StatusOK},
 		{"padmin", "GET", "/projects/team/members", "", http.StatusOK},
 		{"guest", "GET", "/projects/team/members", "", http.StatusOK},
 		{"lguest", "GET", "/projects/team/members", "", http.StatusForbidden},
-		{"outsider", "GET", "/projects/team/members", "", http.StatusForbidden},
-		{"robot", "GET", "/projects/team/members", "", http.StatusForbidden},
+		{"outsider", "GET", "/projects/team/members", "", http.StatusNotFound},
+		{"robot", "GET", "/projects/team/members", "", http.StatusNotFound},
 		{"anonymous", "GET", "/projects/team/members", "", http.StatusUnauthorized},
 		{"anonymous", "GET", "/projects/pub/members", "", http.StatusUnauthorized},
 		{"guest", "GET", "/projects/{team}/members", "", http.StatusOK},
@@ -35,16 +37,22 @@ func TestMembersPermissions(t *testing.T) {
 		{"admin", "POST", "/projects/team/members", add, http.StatusCreated},
 		{"maintainer", "POST", "/projects/team/members", add, http.StatusForbidden},
 		{"dev", "POST", "/projects/team/members", add, http.StatusForbidden},
-		{"robot", "POST", "/projects/team/members", add, http.StatusForbidden},
+		{"robot", "POST", "/projects/team/members", add, http.StatusNotFound},
+		{"outsider", "POST", "/projects/team/members", add, http.StatusNotFound},
+		{"outsider", "POST", "/projects/pub/members", add, http.StatusForbidden},
+		{"outsider", "POST", "/projects/nope/members", add, http.StatusNotFound},
+		{"anonymous", "POST", "/projects/nope/members", add, http.StatusUnauthorized},
 		{"anonymous", "POST", "/projects/team/members", add, http.StatusUnauthorized},
 		{"padmin", "PUT", "/projects/team/members/{m:dev}", `{"role_id":4}`, http.StatusOK},
 		{"dev", "PUT", "/projects/team/members/{m:dev}", `{"role_id":1}`, http.StatusForbidden},
-		{"robot", "PUT", "/projects/team/members/{m:dev}", `{"role_id":1}`, http.StatusForbidden},
+		{"robot", "PUT", "/projects/team/members/{m:dev}", `{"role_id":1}`, http.StatusNotFound},
+		{"outsider", "PUT", "/projects/team/members/{m:dev}", `{"role_id":1}`, http.StatusNotFound},
 		{"padmin", "PUT", "/projects/team/members/{m:padmin}", `{"role_id":3}`, http.StatusForbidden},
 		{"admin", "PUT", "/projects/team/members/{m:padmin}", `{"role_id":3}`, http.StatusOK},
 		{"padmin", "DELETE", "/projects/team/members/{m:dev}", "", http.StatusOK},
 		{"maintainer", "DELETE", "/projects/team/members/{m:dev}", "", http.StatusForbidden},
-		{"robot", "DELETE", "/projects/team/members/{m:dev}", "", http.StatusForbidden},
+		{"robot", "DELETE", "/projects/team/members/{m:dev}", "", http.StatusNotFound},
+		{"outsider", "DELETE", "/projects/team/members/{m:dev}", "", http.StatusNotFound},
 		{"padmin", "DELETE", "/projects/team/members/{m:padmin}", "", http.StatusForbidden},
 
 		// Bad input.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,8 +91,8 @@ type robotJSON struct {
 	Disable      bool                  `json:"disable"`
 	ExpiresAt    int64                 `json:"expires_at"`
 	Permissions  []robotPermissionJSON `json:"permissions"`
-	CreationTime time.Time             `json:"creation_time"`
-	UpdateTime   time.Time             `json:"update_time"`
+	CreationTime harborTime            `json:"creation_time"`
+	UpdateTime   harborTime            `json:"update_time"`
 }
 
 // robotReq is Harbor's RobotCreate (POST) and Robot (PUT) as requests.
@@ -109,11 +108,11 @@ type robotReq struct {
 
 // robotCreatedJSON is Harbor's RobotCreated.
 type robotCreatedJSON struct {
-	ID           int64     `json:"id"`
-	Name         string    `json:"name"`
-	Secret       string    `json:"secret"`
-	CreationTime time.Time `json:"creation_time"`
-	ExpiresAt    int64     `json:"expires_at"`
+	ID           int64      `json:"id"`
+	Name         string     `json:"name"`
+	Secret       string     `json:"secret"`
+	CreationTime harborTime `json:"creation_time"`
+	ExpiresAt    int64      `json:"expires_at"`
 }
 
 // robotSecJSON is Harbor's RobotSec.
@@ -132,7 +131,7 @@ func robotOut(rb meta.Robot) robotJSON {
 	out := robotJSON{
 		ID: rb.ID, Name: rb.Name, Description: rb.Description, Level: string(rb.Level), Duration: robotNeverExpires,
 		Editable: true, Disable: rb.Disabled, ExpiresAt: robotExpiresAt(rb.ExpiresAt),
-		Permissions: []robotPermissionJSON{}, CreationTime: rb.CreatedAt, UpdateTime: rb.UpdatedAt,
+		Permissions: []robotPermissionJSON{}, CreationTime: harborTime(rb.CreatedAt), UpdateTime: harborTime(rb.UpdatedAt),
 	}
 	if !rb.ExpiresAt.IsZero() {
 		out.Duration = int64(rb.ExpiresAt.Sub(rb.CreatedAt).Round(24*time.Hour) / (24 * time.Hour))
@@ -258,10 +257,7 @@ func (a *API) robotOwner(r *http.Request, level string, perms []robotPermissionJ
 		return meta.Project{}, badRequest("a project robot has exactly one permission, naming its project")
 	}
 	p, err := a.store.GetProjectByName(r.Context(), perms[0].Namespace)
-	if err != nil {
-		return meta.Project{}, storeError(err, "project "+strconv.Quote(perms[0].Namespace))
-	}
-	return p, a.authorize(r, access.ActionRobotWrite, access.ForProject(p.Name, p.Public))
+	return a.visibleProject(r, p, err, "project "+strconv.Quote(perms[0].Namespace), access.ActionRobotWrite)
 }
 
 // createRobot is POST /robots.
@@ -311,7 +307,7 @@ func (a *API) createRobot(w http.ResponseWriter, r *http.Request) error {
 	a.audit(r, meta.AuditEvent{Operation: meta.OpRobotCreate, ResourceType: "robot", Resource: rb.Name, Project: owner.Name})
 	w.Header().Set("Location", Prefix+"/robots/"+strconv.FormatInt(rb.ID, 10))
 	writeJSON(w, http.StatusCreated, robotCreatedJSON{
-		ID: rb.ID, Name: rb.Name, Secret: secret, CreationTime: rb.CreatedAt, ExpiresAt: robotExpiresAt(rb.ExpiresAt),
+		ID: rb.ID, Name: rb.Name, Secret: secret, CreationTime: harborTime(rb.CreatedAt), ExpiresAt: robotExpiresAt(rb.ExpiresAt),
 	})
 	return nil
 }
@@ -351,15 +347,17 @@ func (a *API) robot(r *http.Request, write bool) (meta.Robot, error) {
 		}
 		return rb, a.authorize(r, act, access.Resource{})
 	}
-	p, err := a.store.GetProject(r.Context(), rb.ProjectID)
-	if err != nil {
-		return meta.Robot{}, storeError(err, "project of robot "+rb.Name)
-	}
 	act := access.ActionRobotRead
 	if write {
 		act = access.ActionRobotWrite
 	}
-	return rb, a.authorize(r, act, access.ForProject(p.Name, p.Public))
+	// A robot of a project the caller may not read is as missing as the
+	// project: its name would tell the project's.
+	p, err := a.store.GetProject(r.Context(), rb.ProjectID)
+	if _, err := a.visibleProject(r, p, err, "robot "+strconv.FormatInt(id, 10), act); err != nil {
+		return meta.Robot{}, err
+	}
+	return rb, nil
 }
 
 // getRobot is GET /robots/{robot_id}.
@@ -474,8 +472,9 @@ func (a *API) deleteRobot(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listRobots is GET /robots: system admins see every robot; others the
-// robots of the projects where they have robot.read. q takes Level,
-// ProjectID (as Harbor's UI sends them) and name (a part of the name).
+// robots of the projects where they have robot.read, in one query. q takes
+// Level, ProjectID (as Harbor's UI sends them) and name (a part of the
+// name).
 func (a *API) listRobots(w http.ResponseWriter, r *http.Request) error {
 	if caller(r).Anonymous() {
 		return newError(http.StatusUnauthorized, CodeUnauthorized, "authentication required")
@@ -484,25 +483,15 @@ func (a *API) listRobots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, size, err := pageParams(r)
-	if err != nil {
+	if f, err = a.robotListScope(r, f); err != nil {
 		return err
 	}
-	keys, err := a.robotListScope(r, f)
-	if err != nil {
-		return err
-	}
-	robots, total, err := pageAcross(r.Context(), keys, window(page, size),
-		func(ctx context.Context, f meta.RobotFilter, w meta.Window) ([]meta.Robot, error) {
-			return a.store.ListRobots(ctx, f, w)
+	return servePage(w, r,
+		func(ctx context.Context) (int64, error) { return a.store.CountRobots(ctx, f) },
+		func(ctx context.Context, win meta.Window) ([]meta.Robot, error) {
+			return a.store.ListRobots(ctx, f, win)
 		},
-		a.store.CountRobots,
-		func(x, y meta.Robot) int { return cmp.Compare(x.Name, y.Name) })
-	if err != nil {
-		return err
-	}
-	writePage(w, r, page, size, total, robots, robotOut)
-	return nil
+		robotOut)
 }
 
 // robotFilter reads GET /robots' q and sort.
@@ -539,34 +528,33 @@ func robotFilter(r *http.Request) (meta.RobotFilter, error) {
 	return f, nil
 }
 
-// robotListScope returns the filters, one per listing to merge, that keep
-// a robot listing to what the caller may see.
-func (a *API) robotListScope(r *http.Request, f meta.RobotFilter) ([]meta.RobotFilter, error) {
-	if a.eval.Allowed(caller(r).Principal, access.ActionUserRead, access.Resource{}, a.now()) {
-		return []meta.RobotFilter{f}, nil // a system admin
+// robotListScope narrows a robot listing's filter to what the caller may
+// see.
+func (a *API) robotListScope(r *http.Request, f meta.RobotFilter) (meta.RobotFilter, error) {
+	c := caller(r).Principal
+	if a.eval.Allowed(c, access.ActionUserRead, access.Resource{}, a.now()) {
+		return f, nil // a system admin
 	}
 	if f.Level == meta.RobotSystem {
-		return nil, newError(http.StatusForbidden, CodeForbidden, "only system admins see system robots")
+		return f, newError(http.StatusForbidden, CodeForbidden, "only system admins see system robots")
 	}
+	f.Level = meta.RobotProject
 	if f.ProjectID != 0 {
 		p, err := a.store.GetProject(r.Context(), f.ProjectID)
-		if err != nil {
-			return nil, storeError(err, fmt.Sprintf("project %d", f.ProjectID))
-		}
-		if err := a.authorize(r, access.ActionRobotRead, access.ForProject(p.Name, p.Public)); err != nil {
-			return nil, err
-		}
-		return []meta.RobotFilter{f}, nil
+		_, err = a.visibleProject(r, p, err, fmt.Sprintf("project %d", f.ProjectID), access.ActionRobotRead)
+		return f, err
 	}
-	projects, _, err := a.projectsWhere(r, access.ActionRobotRead)
+	set := a.eval.Projects(c, access.ActionRobotRead, a.now())
+	if set.All {
+		return f, nil
+	}
+	ps, err := a.projectsIn(r.Context(), set)
 	if err != nil {
-		return nil, err
+		return f, err
 	}
-	keys := make([]meta.RobotFilter, 0, len(projects))
-	for _, p := range projects {
-		k := f
-		k.Level, k.ProjectID = meta.RobotProject, p.ID
-		keys = append(keys, k)
+	f.ProjectIDs = make([]int64, 0, len(ps))
+	for _, p := range ps {
+		f.ProjectIDs = append(f.ProjectIDs, p.ID)
 	}
-	return keys, nil
+	return f, nil
 }

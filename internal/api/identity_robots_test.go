@@ -22,12 +22,15 @@ func TestRobotsPermissions(t *testing.T) {
 	t.Parallel()
 	runMatrix(t, []matrixCase{
 		// Create: project robots by project admins, system robots by
-		// system admins; robots never create robots.
+		// system admins; robots never create robots. Robots of a project
+		// the caller may not read are as missing as the project (team's
+		// robot may pull and push, not read the project).
 		{"padmin", "POST", "/robots", teamRobot, http.StatusCreated},
 		{"admin", "POST", "/robots", teamRobot, http.StatusCreated},
 		{"maintainer", "POST", "/robots", teamRobot, http.StatusForbidden},
 		{"dev", "POST", "/robots", teamRobot, http.StatusForbidden},
-		{"robot", "POST", "/robots", teamRobot, http.StatusForbidden},
+		{"robot", "POST", "/robots", teamRobot, http.StatusNotFound},
+		{"outsider", "POST", "/robots", teamRobot, http.StatusNotFound},
 		{"anonymous", "POST", "/robots", teamRobot, http.StatusUnauthorized},
 		{"admin", "POST", "/robots", systemRobot, http.StatusCreated},
 		{"padmin", "POST", "/robots", systemRobot, http.StatusForbidden},
@@ -36,21 +39,26 @@ func TestRobotsPermissions(t *testing.T) {
 		// Read: robot.read (maintainers and up) for project robots.
 		{"maintainer", "GET", "/robots/{robot}", "", http.StatusOK},
 		{"dev", "GET", "/robots/{robot}", "", http.StatusForbidden},
-		{"robot", "GET", "/robots/{robot}", "", http.StatusForbidden},
+		{"robot", "GET", "/robots/{robot}", "", http.StatusNotFound},
+		{"outsider", "GET", "/robots/{robot}", "", http.StatusNotFound},
 		{"anonymous", "GET", "/robots/{robot}", "", http.StatusUnauthorized},
 		{"admin", "GET", "/robots/999", "", http.StatusNotFound},
 		{"anonymous", "GET", "/robots", "", http.StatusUnauthorized},
 		{"dev", "GET", "/robots?q=Level%3Dsystem", "", http.StatusForbidden},
 		{"dev", "GET", "/robots?q=Level%3Dproject,ProjectID%3D{team}", "", http.StatusForbidden},
+		{"outsider", "GET", "/robots?q=Level%3Dproject,ProjectID%3D{team}", "", http.StatusNotFound},
+		{"outsider", "GET", "/robots?q=ProjectID%3D999", "", http.StatusNotFound},
+		{"outsider", "GET", "/robots", "", http.StatusOK},
 		{"maintainer", "GET", "/robots?q=Level%3Dproject,ProjectID%3D{team}", "", http.StatusOK},
 
 		// Write: robot.write (project admins).
 		{"padmin", "DELETE", "/robots/{robot}", "", http.StatusOK},
 		{"maintainer", "DELETE", "/robots/{robot}", "", http.StatusForbidden},
-		{"robot", "DELETE", "/robots/{robot}", "", http.StatusForbidden},
+		{"robot", "DELETE", "/robots/{robot}", "", http.StatusNotFound},
+		{"outsider", "DELETE", "/robots/{robot}", "", http.StatusNotFound},
 		{"padmin", "PATCH", "/robots/{robot}", "", http.StatusOK},
 		{"maintainer", "PATCH", "/robots/{robot}", "", http.StatusForbidden},
-		{"robot", "PATCH", "/robots/{robot}", `{"secret":"Robot12345"}`, http.StatusForbidden},
+		{"robot", "PATCH", "/robots/{robot}", `{"secret":"Robot12345"}`, http.StatusNotFound},
 
 		// Bad input.
 		{"padmin", "POST", "/robots", `{"name":"x","level":"project","permissions":[{"kind":"project","namespace":"team","access":[{"resource":"helm-chart","action":"read"}]}]}`, http.StatusBadRequest},
@@ -117,6 +125,11 @@ func TestRobotLifecycle(t *testing.T) {
 	if diff := cmp.Diff(wantKeys, keys(shape)); diff != "" {
 		t.Errorf("robot keys (-want +got):\n%s", diff)
 	}
+	checkHarborTimes(t, shape, "creation_time", "update_time")
+	checkHarborTimes(t, created, "creation_time")
+	if _, ok := shape["expires_at"].(float64); !ok {
+		t.Errorf("expires_at %v, want unix seconds", shape["expires_at"])
+	}
 	rb := decode[robotJSON](t, w)
 	if rb.Duration != 30 || rb.Level != "project" || rb.Description != "CI" {
 		t.Errorf("robot = %+v", rb)
@@ -165,6 +178,8 @@ func TestRobotsList(t *testing.T) {
 	e := newIdentityEnv(t, Options{})
 	want(t, e.do(t, "admin", "POST", "/robots", systemRobot), http.StatusCreated)
 	want(t, e.do(t, "admin", "POST", "/robots", strings.Replace(strings.Replace(teamRobot, `"team"`, `"pub"`, 1), "builder", "pubbot", 1)), http.StatusCreated)
+	// maintainer is a maintainer of pub too: robot.read in two projects.
+	e.callers["maintainer"].Principal.Roles["pub"] = "maintainer"
 	names := func(who, query string) []string {
 		t.Helper()
 		w := e.do(t, who, "GET", "/robots"+query, "")
@@ -183,7 +198,11 @@ func TestRobotsList(t *testing.T) {
 		{"admin", "?q=Level%3Dsystem", []string{"robot$mirror"}},
 		{"admin", "?q=Level%3Dproject,ProjectID%3D" + itoa(e.pub.ID), []string{"robot$pub+pubbot"}},
 		{"admin", "?q=name%3D~team", []string{"robot$team+ci"}},
-		{"maintainer", "", []string{"robot$team+ci"}},
+		{"maintainer", "", []string{"robot$pub+pubbot", "robot$team+ci"}},
+		{"maintainer", "?page=2&page_size=1", []string{"robot$team+ci"}},
+		{"maintainer", "?q=name%3D~pub", []string{"robot$pub+pubbot"}},
+		{"maintainer", "?q=Level%3Dproject,ProjectID%3D" + itoa(e.team.ID), []string{"robot$team+ci"}},
+		{"outsider", "", nil},
 		{"dev", "", nil},
 		{"robot", "", nil},
 	} {
@@ -197,6 +216,10 @@ func TestRobotsList(t *testing.T) {
 	}
 	if !strings.Contains(w.Header().Get("Link"), `rel="next"`) {
 		t.Errorf("Link %q has no next", w.Header().Get("Link"))
+	}
+	w = e.do(t, "maintainer", "GET", "/robots?page=1&page_size=1", "")
+	if got := w.Header().Get("X-Total-Count"); got != "2" {
+		t.Errorf("maintainer: X-Total-Count %q, want 2", got)
 	}
 	want(t, e.do(t, "admin", "GET", "/robots?q=Level%3Dgalaxy", ""), http.StatusBadRequest)
 }

@@ -32,31 +32,32 @@ func (a *API) tokenRoutes() {
 
 // tokenJSON is a personal access token as listed: never its secret.
 type tokenJSON struct {
-	ID           int64      `json:"id"`
-	Name         string     `json:"name"`
-	CreationTime time.Time  `json:"creation_time"`
-	ExpiresAt    *time.Time `json:"expires_at"`
-	LastUsedTime *time.Time `json:"last_used_time"`
-	RevokedTime  *time.Time `json:"revoked_time"`
-	Active       bool       `json:"active"`
+	ID           int64       `json:"id"`
+	Name         string      `json:"name"`
+	CreationTime harborTime  `json:"creation_time"`
+	ExpiresAt    *harborTime `json:"expires_at"`
+	LastUsedTime *harborTime `json:"last_used_time"`
+	RevokedTime  *harborTime `json:"revoked_time"`
+	Active       bool        `json:"active"`
 }
 
 // tokenCreatedJSON is the answer to POST /users/current/tokens, the only
 // time the secret is shown.
 type tokenCreatedJSON struct {
-	ID           int64      `json:"id"`
-	Name         string     `json:"name"`
-	Secret       string     `json:"secret"`
-	CreationTime time.Time  `json:"creation_time"`
-	ExpiresAt    *time.Time `json:"expires_at"`
+	ID           int64       `json:"id"`
+	Name         string      `json:"name"`
+	Secret       string      `json:"secret"`
+	CreationTime harborTime  `json:"creation_time"`
+	ExpiresAt    *harborTime `json:"expires_at"`
 }
 
 // timeOrNil returns nil for the zero time, so that JSON says null.
-func timeOrNil(t time.Time) *time.Time {
+func timeOrNil(t time.Time) *harborTime {
 	if t.IsZero() {
 		return nil
 	}
-	return &t
+	ht := harborTime(t)
+	return &ht
 }
 
 // tokenUser returns the id of the calling user, who must be in the store.
@@ -86,7 +87,7 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request) error {
 	out := make([]tokenJSON, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, tokenJSON{
-			ID: t.ID, Name: t.Name, CreationTime: t.CreatedAt, ExpiresAt: timeOrNil(t.ExpiresAt),
+			ID: t.ID, Name: t.Name, CreationTime: harborTime(t.CreatedAt), ExpiresAt: timeOrNil(t.ExpiresAt),
 			LastUsedTime: timeOrNil(t.LastUsedAt), RevokedTime: timeOrNil(t.RevokedAt), Active: t.Active(now),
 		})
 	}
@@ -133,7 +134,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.audit(r, meta.AuditEvent{Operation: opTokenCreate, ResourceType: "token", Resource: t.Name})
 	writeJSON(w, http.StatusCreated, tokenCreatedJSON{
-		ID: t.ID, Name: t.Name, Secret: secret, CreationTime: t.CreatedAt, ExpiresAt: timeOrNil(t.ExpiresAt),
+		ID: t.ID, Name: t.Name, Secret: secret, CreationTime: harborTime(t.CreatedAt), ExpiresAt: timeOrNil(t.ExpiresAt),
 	})
 	return nil
 }

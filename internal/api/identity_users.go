@@ -6,7 +6,6 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/berth-oci/berth/internal/access"
 	"github.com/berth-oci/berth/internal/auth"
@@ -44,21 +43,21 @@ func (a *API) userRoutes() {
 // userJSON is Harbor's UserResp, with Berth's disabled flag added. The
 // password never leaves the server.
 type userJSON struct {
-	UserID       int64     `json:"user_id"`
-	Username     string    `json:"username"`
-	Email        string    `json:"email"`
-	Realname     string    `json:"realname"`
-	Comment      string    `json:"comment"`
-	SysadminFlag bool      `json:"sysadmin_flag"`
-	Disabled     bool      `json:"disabled"`
-	CreationTime time.Time `json:"creation_time"`
-	UpdateTime   time.Time `json:"update_time"`
+	UserID       int64      `json:"user_id"`
+	Username     string     `json:"username"`
+	Email        string     `json:"email"`
+	Realname     string     `json:"realname"`
+	Comment      string     `json:"comment"`
+	SysadminFlag bool       `json:"sysadmin_flag"`
+	Disabled     bool       `json:"disabled"`
+	CreationTime harborTime `json:"creation_time"`
+	UpdateTime   harborTime `json:"update_time"`
 }
 
 func userOut(u meta.User) userJSON {
 	return userJSON{
 		UserID: u.ID, Username: u.Username, Email: u.Email, Realname: u.Realname, Comment: u.Comment,
-		SysadminFlag: u.Sysadmin, Disabled: u.Disabled, CreationTime: u.CreatedAt, UpdateTime: u.UpdatedAt,
+		SysadminFlag: u.Sysadmin, Disabled: u.Disabled, CreationTime: harborTime(u.CreatedAt), UpdateTime: harborTime(u.UpdatedAt),
 	}
 }
 

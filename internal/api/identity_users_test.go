@@ -108,6 +108,7 @@ func TestUserCreateShapeAndHash(t *testing.T) {
 	if diff := cmp.Diff(wantKeys, keys(got)); diff != "" {
 		t.Errorf("user keys (-want +got):\n%s", diff)
 	}
+	checkHarborTimes(t, got, "creation_time", "update_time")
 	if got["username"] != "newbie" || got["realname"] != "New Bie" || got["email"] != "n@example.com" || got["sysadmin_flag"] != false {
 		t.Errorf("user = %v", got)
 	}

@@ -262,7 +262,7 @@ func (a *API) createProject(w http.ResponseWriter, r *http.Request) error {
 
 // getProject is GET /projects/{p} (project.read).
 func (a *API) getProject(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.contentProject(r, access.ActionProjectRead)
+	p, err := a.project(r, access.ActionProjectRead)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (a *API) getProject(w http.ResponseWriter, r *http.Request) error {
 // updateProject is PUT /projects/{p} (project.write): visibility and
 // metadata; the name cannot change and quotas are not set here.
 func (a *API) updateProject(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.contentProject(r, access.ActionProjectWrite)
+	p, err := a.project(r, access.ActionProjectWrite)
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (a *API) updateProject(w http.ResponseWriter, r *http.Request) error {
 // deleteProject is DELETE /projects/{p} (project.delete): 412 while any
 // repository of the project holds an artifact, as Harbor answers.
 func (a *API) deleteProject(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.contentProject(r, access.ActionProjectDelete)
+	p, err := a.project(r, access.ActionProjectDelete)
 	if err != nil {
 		return err
 	}
@@ -337,7 +337,7 @@ type quotaJSON struct {
 // count, storage use and limit, and member counts by role for callers who
 // may see the members.
 func (a *API) projectSummary(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.contentProject(r, access.ActionProjectRead)
+	p, err := a.project(r, access.ActionProjectRead)
 	if err != nil {
 		return err
 	}

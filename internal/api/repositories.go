@@ -60,7 +60,7 @@ func repositoryFilter(r *http.Request) (meta.RepositoryFilter, error) {
 // listRepositories is GET /projects/{p}/repositories (list). q name is
 // the full name ("proj/repo"), exact or ~substring, as in Harbor.
 func (a *API) listRepositories(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.contentProject(r, access.ActionList)
+	p, err := a.project(r, access.ActionList)
 	if err != nil {
 		return err
 	}

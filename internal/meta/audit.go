@@ -39,13 +39,20 @@ type AuditEvent struct {
 }
 
 // AuditFilter narrows ListAudit and CountAudit; zero fields do not filter.
+// The Contains fields match a case-sensitive substring.
 type AuditFilter struct {
-	Project      string
-	Username     string
-	Operation    string
-	ResourceType string
-	From         time.Time // inclusive
-	To           time.Time // exclusive
+	Project string
+	// Projects, when not nil, keeps the events of any of these projects
+	// (an empty, non-nil slice keeps none): what a caller may read.
+	Projects         []string
+	Username         string
+	UsernameContains string
+	Operation        string
+	ResourceType     string
+	Resource         string
+	ResourceContains string
+	From             time.Time // inclusive
+	To               time.Time // exclusive
 	// Before, when its ID is non-zero, keeps only events strictly older than
 	// it in (OccurredAt, ID) order: pass the last event of a page to get the
 	// next one by keyset rather than by offset.

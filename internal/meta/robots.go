@@ -50,9 +50,12 @@ type Robot struct {
 
 // RobotFilter narrows ListRobots and CountRobots; zero fields do not filter.
 type RobotFilter struct {
-	Level        RobotLevel
-	ProjectID    int64 // robots of one project (level project)
-	NameContains string
+	Level     RobotLevel
+	ProjectID int64 // robots of one project (level project)
+	// ProjectIDs, when not nil, keeps the robots of any of these projects
+	// (an empty, non-nil slice keeps none; system robots belong to none).
+	ProjectIDs   []int64
+	NameContains string // case-sensitive substring of the full name
 }
 
 // Robots holds robot accounts and their permissions.

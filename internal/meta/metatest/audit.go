@@ -2,6 +2,7 @@ package metatest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +104,30 @@ func testAudit(t *testing.T, newStore func(t *testing.T) meta.Store) {
 				}},
 				{"Combined", meta.AuditFilter{Project: "beta", Operation: meta.OpPush, From: from}, func(e meta.AuditEvent) bool {
 					return e.Project == "beta" && e.Operation == meta.OpPush && !e.OccurredAt.Before(from)
+				}},
+				{"Projects", meta.AuditFilter{Projects: []string{"alpha", "beta"}}, func(e meta.AuditEvent) bool {
+					return e.Project == "alpha" || e.Project == "beta"
+				}},
+				{"ProjectsOne", meta.AuditFilter{Projects: []string{"beta"}}, func(e meta.AuditEvent) bool { return e.Project == "beta" }},
+				{"ProjectsUnknown", meta.AuditFilter{Projects: []string{"gamma"}}, func(meta.AuditEvent) bool { return false }},
+				{"ProjectsEmpty", meta.AuditFilter{Projects: []string{}}, func(meta.AuditEvent) bool { return false }},
+				{"ProjectsAndProject", meta.AuditFilter{Projects: []string{"alpha", "beta"}, Project: "alpha"}, func(e meta.AuditEvent) bool {
+					return e.Project == "alpha"
+				}},
+				{"UsernameContains", meta.AuditFilter{UsernameContains: "o"}, func(e meta.AuditEvent) bool {
+					return strings.Contains(e.Username, "o")
+				}},
+				{"UsernameContainsCase", meta.AuditFilter{UsernameContains: "BOB"}, func(meta.AuditEvent) bool { return false }},
+				{"UsernameContainsWildcard", meta.AuditFilter{UsernameContains: "%"}, func(meta.AuditEvent) bool { return false }},
+				{"Resource", meta.AuditFilter{Resource: "alpha/app:v3"}, func(e meta.AuditEvent) bool { return e.Resource == "alpha/app:v3" }},
+				{"ResourceContains", meta.AuditFilter{ResourceContains: "app:v1"}, func(e meta.AuditEvent) bool {
+					return strings.Contains(e.Resource, "app:v1")
+				}},
+				{"ResourceContainsUnderscore", meta.AuditFilter{ResourceContains: "app_v1"}, func(meta.AuditEvent) bool { return false }},
+				{"ProjectsAndContains", meta.AuditFilter{Projects: []string{"alpha", "beta"}, UsernameContains: "b",
+					ResourceContains: "/app:v2", From: from}, func(e meta.AuditEvent) bool {
+					return (e.Project == "alpha" || e.Project == "beta") && strings.Contains(e.Username, "b") &&
+						strings.Contains(e.Resource, "/app:v2") && !e.OccurredAt.Before(from)
 				}},
 				{"Before", meta.AuditFilter{Before: all[10].Cursor()}, func(e meta.AuditEvent) bool {
 					return e.OccurredAt.Before(all[10].OccurredAt) || (e.OccurredAt.Equal(all[10].OccurredAt) && e.ID < all[10].ID)

@@ -153,6 +153,12 @@ func testRobots(t *testing.T, newStore func(t *testing.T) meta.Store) {
 				{"System", meta.RobotFilter{Level: meta.RobotSystem}, meta.Window{}, []string{"robot$sys-a", "robot$sys-b"}},
 				{"Project", meta.RobotFilter{Level: meta.RobotProject, ProjectID: p.ID}, meta.Window{}, []string{"robot$p+ci", "robot$p+deploy"}},
 				{"Contains", meta.RobotFilter{NameContains: "ci"}, meta.Window{}, []string{"robot$p+ci", "robot$q+ci"}},
+				{"ProjectIDs", meta.RobotFilter{ProjectIDs: []int64{p.ID, q.ID}}, meta.Window{}, []string{"robot$p+ci", "robot$p+deploy", "robot$q+ci"}},
+				{"ProjectIDsOne", meta.RobotFilter{ProjectIDs: []int64{q.ID}}, meta.Window{}, []string{"robot$q+ci"}},
+				{"ProjectIDsUnknown", meta.RobotFilter{ProjectIDs: []int64{q.ID + 1000}}, meta.Window{}, nil},
+				{"ProjectIDsEmpty", meta.RobotFilter{ProjectIDs: []int64{}}, meta.Window{}, nil},
+				{"ProjectIDsPage", meta.RobotFilter{ProjectIDs: []int64{q.ID, p.ID}}, meta.Window{Offset: 1, Limit: 1}, []string{"robot$p+deploy"}},
+				{"ProjectIDsCombined", meta.RobotFilter{Level: meta.RobotProject, ProjectIDs: []int64{p.ID, q.ID}, NameContains: "ci"}, meta.Window{}, []string{"robot$p+ci", "robot$q+ci"}},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					got, err := s.ListRobots(c, tc.f, tc.w)

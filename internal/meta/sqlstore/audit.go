@@ -91,10 +91,20 @@ func (s *Store) auditWhere(f meta.AuditFilter) *where {
 		{"a.username", f.Username},
 		{"a.operation", f.Operation},
 		{"a.resource_type", f.ResourceType},
+		{"a.resource", f.Resource},
 	} {
 		if c.v != "" {
 			w.add(c.col+` = ?`, c.v)
 		}
+	}
+	if f.Projects != nil {
+		w.add(inList("a.project", len(f.Projects)), stringArgs(f.Projects)...)
+	}
+	if f.UsernameContains != "" {
+		w.add(s.d.contains("a.username"), f.UsernameContains)
+	}
+	if f.ResourceContains != "" {
+		w.add(s.d.contains("a.resource"), f.ResourceContains)
 	}
 	if !f.From.IsZero() {
 		w.add(`a.occurred_at >= ?`, s.d.ts(f.From))
@@ -109,8 +119,9 @@ func (s *Store) auditWhere(f meta.AuditFilter) *where {
 }
 
 // ListAudit lists the events matching f, newest first. Each equality
-// filter has an index ending in (occurred_at, id), so a page is a bounded
-// index range scan.
+// filter (Projects too) has an index ending in (occurred_at, id), so a page
+// is a bounded index range scan, or for Projects a merge of one per
+// project; substring filters are checked on the rows those scans read.
 func (s *Store) ListAudit(ctx context.Context, f meta.AuditFilter, win meta.Window) ([]meta.AuditEvent, error) {
 	w := s.auditWhere(f)
 	lim, args := s.d.window(win, w.args)

@@ -158,23 +158,19 @@ func TestSQLiteIdentityQueryPlans(t *testing.T) {
 			ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`, []any{"u", 10}, false},
 		{"ListAuditByOperation", `SELECT ` + auditCols + ` FROM audit_log a WHERE a.operation = ?
 			ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`, []any{"push", 10}, false},
+		{"ListAuditByResource", `SELECT ` + auditCols + ` FROM audit_log a WHERE a.resource = ?
+			ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`, []any{"r", 10}, false},
+		{"ListAuditByResourceType", `SELECT ` + auditCols + ` FROM audit_log a WHERE a.resource_type = ?
+			ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`, []any{"artifact", 10}, false},
+		{"ListAuditByUsernamePart", `SELECT ` + auditCols + ` FROM audit_log a WHERE ` + s.d.contains("a.username") + `
+			ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`, []any{"u", 10}, true},
+		// Events of several projects (a non-admin's audit log) search
+		// audit_log_project once per project and sort what they find:
+		// checked apart below.
 		{"ListAuditKeyset", `SELECT ` + auditCols + ` FROM audit_log a WHERE (a.occurred_at, a.id) < (?, ?)
 			ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`, []any{"t", 5, 10}, false},
 	} {
-		rows, err := s.r.Query("EXPLAIN QUERY PLAN "+c.query, c.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, c.name, c.query, c.args...)
 		for _, step := range plan {
 			scan := strings.HasPrefix(step, "SCAN") && step != "SCAN CONSTANT ROW" &&
 				!(c.scanOK && strings.Contains(step, "USING"))
@@ -183,4 +179,57 @@ func TestSQLiteIdentityQueryPlans(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSQLiteProjectsFilterPlans checks that filters by a list of projects
+// (a non-admin's audit log and robot list) search the project index rather
+// than scan the table.
+func TestSQLiteProjectsFilterPlans(t *testing.T) {
+	s := newSQLite(t)
+	audit := s.auditWhere(meta.AuditFilter{Projects: []string{"a", "b"}, UsernameContains: "x"})
+	robots := s.robotWhere(meta.RobotFilter{Level: meta.RobotProject, ProjectIDs: []int64{1, 2}})
+	for _, c := range []struct {
+		name, query, index string
+		args               []any
+	}{
+		{"ListAuditByProjects", `SELECT ` + auditCols + ` FROM audit_log a` + audit.String() +
+			` ORDER BY a.occurred_at DESC, a.id DESC LIMIT 10`, "audit_log_project", audit.args},
+		{"ListRobotsByProjects", fmt.Sprintf(robotFrom, "") + robots.String() + ` ORDER BY r.name LIMIT 10`,
+			"robots_project", robots.args},
+	} {
+		plan := queryPlan(t, s, c.name, c.query, c.args...)
+		found := false
+		for _, step := range plan {
+			found = found || strings.Contains(step, "USING INDEX "+c.index) || strings.Contains(step, "USING COVERING INDEX "+c.index)
+			if strings.HasPrefix(step, "SCAN") {
+				t.Errorf("%s plan has %q:\n%s", c.name, step, strings.Join(plan, "\n"))
+			}
+		}
+		if !found {
+			t.Errorf("%s does not use %s:\n%s", c.name, c.index, strings.Join(plan, "\n"))
+		}
+	}
+}
+
+// queryPlan returns the steps of SQLite's plan for query.
+func queryPlan(t *testing.T, s *Store, name, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.r.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return plan
 }

@@ -276,6 +276,13 @@ func (s *Store) robotWhere(f meta.RobotFilter) *where {
 	if f.ProjectID != 0 {
 		w.add(`r.project_id = ?`, f.ProjectID)
 	}
+	if f.ProjectIDs != nil {
+		args := make([]any, len(f.ProjectIDs))
+		for i, id := range f.ProjectIDs {
+			args[i] = id
+		}
+		w.add(inList("r.project_id", len(args)), args...)
+	}
 	if f.NameContains != "" {
 		w.add(s.d.contains("r.name"), f.NameContains)
 	}

@@ -196,20 +196,7 @@ func TestSQLiteQueryPlans(t *testing.T) {
 		{"ListRepositories", qListRepositories + " LIMIT ?", []any{"a", 10}},
 	} {
 		name := c.name
-		rows, err := s.r.Query("EXPLAIN QUERY PLAN "+c.query, c.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, name, c.query, c.args...)
 		for _, step := range plan {
 			if strings.HasPrefix(step, "SCAN") || strings.Contains(step, "TEMP B-TREE") {
 				t.Errorf("%s plan has %q:\n%s", name, step, strings.Join(plan, "\n"))
