@@ -40,14 +40,22 @@ func TestCLILoginUserAndRobot(t *testing.T) {
 	const devUser, devPass = "dev1", "Dev1-password"
 	apiCall(t, ctx, srv, http.MethodPost, "/users", map[string]any{"username": devUser, "password": devPass, "email": "dev1@example.com", "realname": "Dev One"}, nil, http.StatusCreated)
 	apiCall(t, ctx, srv, http.MethodPost, "/projects/team/members", map[string]any{"role_id": 2, "member_user": map[string]string{"username": devUser}}, nil, http.StatusCreated)
-	var robot struct{ Name, Secret string }
-	apiCall(t, ctx, srv, http.MethodPost, "/robots", map[string]any{
-		"name": "ci", "level": "project", "duration": -1,
-		"permissions": []map[string]any{{"kind": "project", "namespace": "team", "access": []map[string]string{{"resource": "repository", "action": "pull"}}}},
-	}, &robot, http.StatusCreated)
-	if robot.Name != "robot$team+ci" || robot.Secret == "" {
-		t.Fatalf("robot created as %+v", robot)
+	newRobot := func(name string, actions ...string) (r struct{ Name, Secret string }) {
+		var acc []map[string]string
+		for _, a := range actions {
+			acc = append(acc, map[string]string{"resource": "repository", "action": a})
+		}
+		apiCall(t, ctx, srv, http.MethodPost, "/robots", map[string]any{
+			"name": name, "level": "project", "duration": -1,
+			"permissions": []map[string]any{{"kind": "project", "namespace": "team", "access": acc}},
+		}, &r, http.StatusCreated)
+		if r.Name != "robot$team+"+name || r.Secret == "" {
+			t.Fatalf("robot created as %+v", r)
+		}
+		return r
 	}
+	robot := newRobot("reader", "pull")
+	ci := newRobot("ci", "pull", "push")
 
 	payload := filepath.Join(t.TempDir(), "notes.txt")
 	if err := os.WriteFile(payload, []byte("release notes "+uniq(t)), 0o644); err != nil {
@@ -74,6 +82,20 @@ func TestCLILoginUserAndRobot(t *testing.T) {
 		// A developer of team has nothing in library beyond public reads.
 		if out, err := oras("push", host+"/library/notes:v1", "notes.txt:text/plain"); err == nil {
 			t.Fatalf("oras push to library as developer succeeded:\n%s", out)
+		}
+	})
+
+	t.Run("crane as pushing robot", func(t *testing.T) {
+		c := newCLI(t, "crane")
+		c.run(ctx, "auth", "login", host, "-u", ci.Name, "-p", ci.Secret)
+		c.run(ctx, "--insecure", "copy", host+"/team/notes:v1", host+"/team/notes-copy:v1")
+		want := strings.TrimSpace(c.run(ctx, "--insecure", "digest", host+"/team/notes:v1"))
+		if got := strings.TrimSpace(c.run(ctx, "--insecure", "digest", host+"/team/notes-copy:v1")); got != want {
+			t.Fatalf("copy by robot: digest %s, want %s", got, want)
+		}
+		// Its project is team: library is out of reach for pushes.
+		if out, err := c.try(ctx, "--insecure", "copy", host+"/team/notes:v1", host+"/library/notes:v1"); err == nil {
+			t.Fatalf("robot of team pushed to library:\n%s", out)
 		}
 	})
 
