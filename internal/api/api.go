@@ -161,6 +161,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, newError(http.StatusUnauthorized, CodeUnauthorized, "invalid credentials"))
 		return
 	}
+	if caller(r).Method == auth.MethodBearer {
+		// Registry tokens carry repository scopes, not the caller's
+		// roles: the management API takes credentials or a session.
+		httpx.SetRoute(r.Context(), "api_unauthorized")
+		a.writeError(w, r, newError(http.StatusUnauthorized, CodeUnauthorized, "registry bearer tokens are not accepted here: use basic auth (password, robot secret or access token)"))
+		return
+	}
 	h, pattern := a.mux.Handler(r)
 	if pattern == "" {
 		httpx.SetRoute(r.Context(), "api_unknown")

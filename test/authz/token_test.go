@@ -55,3 +55,15 @@ func TestTokenScopeIsExact(t *testing.T) {
 		t.Errorf("outsider's token on priv = %d, want 401", resp.StatusCode)
 	}
 }
+
+// TestBearerTokenNotForAPI checks that a registry token, whatever its
+// scopes, does not authenticate management API calls.
+func TestBearerTokenNotForAPI(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("admin", "repository:priv/app:pull,push,delete registry:catalog:*")
+	req, _ := http.NewRequest(http.MethodGet, e.url+"/api/v2.0/users", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if resp, b := e.send(req); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("admin's registry token on GET /api/v2.0/users = %d %s, want 401", resp.StatusCode, b)
+	}
+}
