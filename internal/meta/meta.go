@@ -6,6 +6,14 @@
 // truth for the repository -> manifest -> blob graph; blob storage holds only
 // content-addressed bytes. Implementations live in meta/sqlstore and are
 // checked by the conformance suite in meta/metatest.
+//
+// Tags are guarded and remembered by the store itself: every creation, move
+// and deletion of a tag is checked against the project's immutability rules
+// (ImmutableRules; *ImmutableTagError) and recorded in the tag history
+// (TagHistory), in the same transaction as the change. Garbage collection
+// must keep the manifests the history pins: those a tag was moved or deleted
+// away from inside the history window, which TagHistory.RestoreTag can bring
+// back (see TagHistory for the SQL condition and its index).
 package meta
 
 import (
@@ -187,6 +195,8 @@ type Store interface {
 	AccessTokens
 	Audit
 	Stats
+	ImmutableRules
+	TagHistory
 	// Counts returns totals for metrics.
 	Counts(ctx context.Context) (Counts, error)
 	// Ping checks the database is reachable.

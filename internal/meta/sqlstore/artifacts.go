@@ -255,8 +255,9 @@ func (s *Store) CountArtifactTags(ctx context.Context, repo string, d digest.Dig
 	return n, nil
 }
 
-// AddTag points a new tag at manifest d of repo: meta.ErrNotFound if there
-// is no such manifest, meta.ErrConflict if the tag exists.
+// AddTag points a new tag at manifest d of repo and records it in the tag
+// history: meta.ErrNotFound if there is no such manifest, meta.ErrConflict
+// if the tag exists.
 func (s *Store) AddTag(ctx context.Context, repo, tag string, d digest.Digest) error {
 	if tag == "" {
 		return fmt.Errorf("sqlstore: add tag: %w", invalid("empty tag"))
@@ -269,9 +270,7 @@ func (s *Store) AddTag(ctx context.Context, repo, tag string, d digest.Digest) e
 		if err != nil {
 			return noRows(err, "manifest")
 		}
-		_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?)`),
-			repoID, tag, id, s.d.ts(s.now()))
-		return insertErr(err)
+		return s.setTag(ctx, tx, repo, repoID, tag, id, d, true)
 	})
 	if err != nil {
 		if errors.Is(err, meta.ErrConflict) {

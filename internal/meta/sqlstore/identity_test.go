@@ -66,7 +66,19 @@ func TestMigrationKeepsRepositories(t *testing.T) {
 			}
 			m := meta.Manifest{Repository: "team/app/api", Digest: digest.FromString("old"), MediaType: "x", Size: 3,
 				Payload: []byte("old"), Blobs: []digest.Digest{layer}}
-			if err := old.PutManifest(ctx, m, "v1"); err != nil {
+			// As version 1 code wrote it (today's PutManifest records tag
+			// history, a table version 1 lacks).
+			var repoID, id int64
+			err := old.w.QueryRowContext(ctx, old.d.q(`SELECT id FROM repositories WHERE name = ?`), m.Repository).Scan(&repoID)
+			if err == nil {
+				err = old.w.QueryRowContext(ctx, old.d.q(`INSERT INTO manifests (repository_id, digest, media_type, size, payload, created_at)
+					VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), repoID, m.Digest.String(), m.MediaType, m.Size, m.Payload, old.d.ts(time.Now())).Scan(&id)
+			}
+			if err == nil {
+				_, err = old.w.ExecContext(ctx, old.d.q(`INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?)`),
+					repoID, "v1", id, old.d.ts(time.Now()))
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
 			if err := old.Close(); err != nil {

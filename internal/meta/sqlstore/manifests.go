@@ -92,8 +92,11 @@ func (s *Store) ResolveTag(ctx context.Context, repo, tag string) (meta.Manifest
 // m.Blobs digest is linked to the repository and every m.Children digest is a
 // manifest in it (*meta.MissingReferenceError naming the first missing one
 // otherwise), inserts the manifest and its edges unless it already exists,
-// and moves the tag. On PostgreSQL the referenced rows are locked FOR SHARE
-// until commit, so a concurrent unlink or delete cannot slip in between.
+// and moves the tag: a move is refused with *meta.ImmutableTagError when an
+// immutability rule protects the tag, and recorded in the tag history. On
+// PostgreSQL the referenced rows are locked FOR SHARE until commit, so a
+// concurrent unlink or delete cannot slip in between, and the tag row FOR
+// UPDATE, so concurrent moves of one tag are checked and recorded in turn.
 func (s *Store) PutManifest(ctx context.Context, m meta.Manifest, tag string) error {
 	blobs, children := dedupe(m.Blobs), dedupe(m.Children)
 	var ann, subject any
@@ -136,14 +139,7 @@ func (s *Store) PutManifest(ctx context.Context, m meta.Manifest, tag string) er
 		if tag == "" {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO tags (repository_id, name, manifest_id, updated_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (repository_id, name)
-			DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at`),
-			repoID, tag, id, s.d.ts(s.now()))
-		if err != nil {
-			return fmt.Errorf("set tag %s: %w", tag, err)
-		}
-		return nil
+		return s.setTag(ctx, tx, m.Repository, repoID, tag, id, m.Digest, false)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: put manifest %s in %s: %w", m.Digest, m.Repository, err)
@@ -244,34 +240,86 @@ func (s *Store) insertEdges(ctx context.Context, tx *sql.Tx, table, col string, 
 	return nil
 }
 
-// DeleteManifest removes manifest d from repo; its edges and the tags
-// pointing at it go with it (ON DELETE CASCADE). meta.ErrNotFound if absent.
+// DeleteManifest removes manifest d from repo; its edges go with it (ON
+// DELETE CASCADE), and so do the tags pointing at it, each recorded in the
+// tag history. *meta.ImmutableTagError if an immutability rule protects one
+// of those tags; meta.ErrNotFound if the manifest is absent.
 func (s *Store) DeleteManifest(ctx context.Context, repo string, d digest.Digest) error {
-	res, err := s.w.ExecContext(ctx, s.d.q(`DELETE FROM manifests
-		WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?`), repo, d.String())
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var repoID, id int64
+		err := tx.QueryRowContext(ctx, s.d.q(`SELECT r.id, m.id FROM repositories r
+			JOIN manifests m ON m.repository_id = r.id AND m.digest = ? WHERE r.name = ?`+s.d.lockOf("m")),
+			d.String(), repo).Scan(&repoID, &id)
+		if err != nil {
+			return noRows(err, "manifest")
+		}
+		tags, err := s.manifestTags(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.checkMutable(ctx, tx, repo, tags...); err != nil {
+			return err
+		}
+		for _, tag := range tags {
+			if err := s.recordTagChange(ctx, tx, repoID, tag, d, ""); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, s.d.q(`DELETE FROM manifests WHERE id = ?`), id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: delete manifest %s in %s: %w", d, repo, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlstore: delete manifest %s in %s: %w", d, repo, err)
-	} else if n == 0 {
-		return fmt.Errorf("sqlstore: manifest %s in %s: %w", d, repo, meta.ErrNotFound)
 	}
 	return nil
 }
 
-// DeleteTag removes tag from repo (not the manifest). meta.ErrNotFound if
-// absent.
+// manifestTags returns the names of the tags on manifest id, locked for
+// the rest of tx on PostgreSQL.
+func (s *Store) manifestTags(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, s.d.q(`SELECT name FROM tags WHERE manifest_id = ? ORDER BY name`+s.d.forUpdate()), id)
+	if err != nil {
+		return nil, fmt.Errorf("tags of manifest: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("tags of manifest: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// DeleteTag removes tag from repo (not the manifest) and records it in the
+// tag history. *meta.ImmutableTagError if an immutability rule protects
+// it; meta.ErrNotFound if absent.
 func (s *Store) DeleteTag(ctx context.Context, repo, tag string) error {
-	res, err := s.w.ExecContext(ctx, s.d.q(`DELETE FROM tags
-		WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name = ?`), repo, tag)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var repoID int64
+		err := tx.QueryRowContext(ctx, s.d.q(`SELECT id FROM repositories WHERE name = ?`), repo).Scan(&repoID)
+		if err != nil {
+			return noRows(err, "tag")
+		}
+		_, old, found, err := s.currentTag(ctx, tx, repoID, tag)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("tag: %w", meta.ErrNotFound)
+		}
+		if err := s.checkMutable(ctx, tx, repo, tag); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.d.q(`DELETE FROM tags WHERE repository_id = ? AND name = ?`), repoID, tag); err != nil {
+			return err
+		}
+		return s.recordTagChange(ctx, tx, repoID, tag, old, "")
+	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: delete tag %s in %s: %w", tag, repo, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlstore: delete tag %s in %s: %w", tag, repo, err)
-	} else if n == 0 {
-		return fmt.Errorf("sqlstore: tag %s in %s: %w", tag, repo, meta.ErrNotFound)
 	}
 	return nil
 }

@@ -168,7 +168,9 @@ func (s *Store) SetRepositoryDescription(ctx context.Context, name, description 
 }
 
 // DeleteRepository deletes repository name and everything recorded in it
-// but the blobs, in one transaction. On PostgreSQL the repository row is
+// but the blobs (its tag history too), in one transaction; it is refused
+// with *meta.ImmutableTagError if an immutability rule protects one of its
+// tags. On PostgreSQL the repository row is
 // locked first, so a concurrent push into it waits, then fails its foreign
 // key (the client retries and recreates the repository).
 func (s *Store) DeleteRepository(ctx context.Context, name string) ([]digest.Digest, error) {
@@ -179,6 +181,9 @@ func (s *Store) DeleteRepository(ctx context.Context, name string) ([]digest.Dig
 		err := tx.QueryRowContext(ctx, s.d.q(`SELECT id FROM repositories WHERE name = ?`+s.d.forUpdate()), name).Scan(&id)
 		if err != nil {
 			return noRows(err, "repository")
+		}
+		if err := s.checkRepoMutable(ctx, tx, name, id); err != nil {
+			return err
 		}
 		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT digest FROM manifests WHERE repository_id = ? ORDER BY digest`), id)
 		if err != nil {
@@ -259,4 +264,27 @@ func (s *Store) ProjectUsage(ctx context.Context, name string) (meta.ProjectUsag
 	}
 	u.StorageBytes += manifests
 	return u, nil
+}
+
+// checkRepoMutable returns an *meta.ImmutableTagError if an immutability
+// rule protects one of the tags of repository id (named name).
+func (s *Store) checkRepoMutable(ctx context.Context, tx *sql.Tx, name string, id int64) error {
+	rows, err := tx.QueryContext(ctx, s.d.q(`SELECT name FROM tags WHERE repository_id = ? ORDER BY name`), id)
+	if err != nil {
+		return fmt.Errorf("tags of repository: %w", err)
+	}
+	var tags []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return fmt.Errorf("tags of repository: %w", err)
+		}
+		tags = append(tags, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("tags of repository: %w", err)
+	}
+	return s.checkMutable(ctx, tx, name, tags...)
 }
