@@ -1,6 +1,8 @@
 // Package artifact is the one write path for manifests, tags and referrers:
 // it parses and validates manifests, checks that what they reference is
-// present in the repository, and commits them through the metadata store.
+// present in the repository, and commits them through the metadata store,
+// which enforces tag immutability and records tag history in the same
+// transaction (see meta.ImmutableRules and meta.TagHistory).
 package artifact
 
 import (
@@ -33,7 +35,10 @@ type Pushed struct {
 // PutManifest validates body and stores it in repo under ref (a tag or the
 // body's digest). Errors are oci codes: MANIFEST_INVALID for a malformed
 // manifest, DIGEST_INVALID when ref is a digest the body does not hash to,
-// MANIFEST_BLOB_UNKNOWN when a blob or child manifest is not in repo.
+// MANIFEST_BLOB_UNKNOWN when a blob or child manifest is not in repo,
+// DENIED when ref is a tag an immutability rule protects and the body is
+// not the manifest it already names. The store enforces immutability and
+// records the tag history in the transaction that moves the tag.
 func (s *Service) PutManifest(ctx context.Context, repo string, ref oci.Reference, contentType string, body []byte) (Pushed, error) {
 	alg := digest.SHA256
 	if ref.Digest != "" {
@@ -71,7 +76,7 @@ func (s *Service) PutManifest(ctx context.Context, repo string, ref oci.Referenc
 		if errors.As(err, &missing) {
 			return Pushed{}, oci.CodeManifestBlobUnknown.WithDetail(map[string]string{"digest": missing.Digest.String()})
 		}
-		return Pushed{}, err
+		return Pushed{}, denyImmutable(err)
 	}
 	return Pushed{Digest: dgst, Manifest: mf}, nil
 }
@@ -94,7 +99,8 @@ func (s *Service) GetManifest(ctx context.Context, repo string, ref oci.Referenc
 }
 
 // Delete removes a tag (ref is a tag) or a manifest and its tags (ref is a
-// digest). MANIFEST_UNKNOWN if there is no such thing.
+// digest). MANIFEST_UNKNOWN if there is no such thing; DENIED if an
+// immutability rule protects the tag (or one of the manifest's tags).
 func (s *Service) Delete(ctx context.Context, repo string, ref oci.Reference) error {
 	var err error
 	if ref.Digest != "" {
@@ -104,6 +110,18 @@ func (s *Service) Delete(ctx context.Context, repo string, ref oci.Reference) er
 	}
 	if errors.Is(err, meta.ErrNotFound) {
 		return oci.CodeManifestUnknown.WithDetail(map[string]string{"name": repo, "reference": ref.String()})
+	}
+	return denyImmutable(err)
+}
+
+// denyImmutable turns a store's refusal to move or delete an immutable tag
+// into DENIED naming the tag and the rule, as Harbor answers; other errors
+// pass through.
+func denyImmutable(err error) error {
+	var im *meta.ImmutableTagError
+	if errors.As(err, &im) {
+		return oci.CodeDenied.WithMessage("tag %s of %s is immutable (immutability rule %d of project %s): it cannot be overwritten or deleted",
+			im.Tag, im.Repository, im.RuleID, meta.ProjectOf(im.Repository))
 	}
 	return err
 }

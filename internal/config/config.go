@@ -63,6 +63,11 @@ type Registry struct {
 	MaxManifestSize int64         `yaml:"max_manifest_size"` // BERTH_MAX_MANIFEST_SIZE: bytes, default 4 MiB
 	UploadTTL       time.Duration `yaml:"upload_ttl"`        // BERTH_UPLOAD_TTL: idle upload expiry, default 24h
 	UploadSweep     time.Duration `yaml:"upload_sweep"`      // how often expired uploads are removed, default 10m
+	// TagHistoryWindow is how long tag history is kept: a tag can be
+	// restored to any digest it pointed at within it, and garbage
+	// collection keeps those manifests. BERTH_TAG_HISTORY_WINDOW, default
+	// 336h (14 days).
+	TagHistoryWindow time.Duration `yaml:"tag_history_window"`
 }
 
 // Auth configures authentication and authorization.
@@ -142,7 +147,8 @@ func base() Config {
 		Storage:  Storage{Driver: DriverFilesystem},
 		Database: Database{Driver: DriverSQLite},
 		Log:      Log{Level: "info", Format: "text"},
-		Registry: Registry{MaxManifestSize: 4 << 20, UploadTTL: 24 * time.Hour, UploadSweep: 10 * time.Minute},
+		Registry: Registry{MaxManifestSize: 4 << 20, UploadTTL: 24 * time.Hour, UploadSweep: 10 * time.Minute,
+			TagHistoryWindow: 14 * 24 * time.Hour},
 		Auth: Auth{
 			Challenge:       "bearer",
 			AnonymousPull:   true,

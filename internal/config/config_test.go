@@ -114,11 +114,13 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name: "TLS and registry env",
-			env:  map[string]string{EnvTLSCert: "c.pem", EnvTLSKey: "k.pem", EnvMaxManifestSize: "8388608", EnvUploadTTL: "90m"},
+			env: map[string]string{EnvTLSCert: "c.pem", EnvTLSKey: "k.pem", EnvMaxManifestSize: "8388608", EnvUploadTTL: "90m",
+				EnvTagHistory: "48h"},
 			want: func(c *Config) {
 				c.HTTP.TLSCert, c.HTTP.TLSKey = "c.pem", "k.pem"
 				c.Registry.MaxManifestSize = 8 << 20
 				c.Registry.UploadTTL = 90 * time.Minute
+				c.Registry.TagHistoryWindow = 48 * time.Hour
 			},
 		},
 		{
@@ -140,6 +142,11 @@ func TestLoad(t *testing.T) {
 			name:    "bad BERTH_UPLOAD_TTL",
 			env:     map[string]string{EnvUploadTTL: "1 day"},
 			wantErr: "BERTH_UPLOAD_TTL",
+		},
+		{
+			name:    "bad BERTH_TAG_HISTORY_WINDOW",
+			env:     map[string]string{EnvTagHistory: "2 weeks"},
+			wantErr: "BERTH_TAG_HISTORY_WINDOW",
 		},
 	}
 	for _, tt := range tests {
@@ -230,6 +237,8 @@ func TestValidate(t *testing.T) {
 			c.Registry.UploadTTL = -time.Second
 			c.Registry.UploadSweep = 0
 		}, []string{"http.shutdown_timeout", "registry.upload_ttl", "registry.upload_sweep"}},
+		{"tag history window", func(c *Config) { c.Registry.TagHistoryWindow = 0 }, []string{"registry.tag_history_window"}},
+		{"tag history window too long", func(c *Config) { c.Registry.TagHistoryWindow = 400 * 24 * time.Hour }, []string{"registry.tag_history_window"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,7 +315,7 @@ func TestReferenceIsComplete(t *testing.T) {
 		}
 	}
 	for _, env := range []string{EnvConfig, EnvAddr, EnvData, EnvTLSCert, EnvTLSKey, EnvDBDriver, EnvDBDSN,
-		EnvStorageRoot, EnvLogLevel, EnvLogFormat, EnvMaxManifestSize, EnvUploadTTL} {
+		EnvStorageRoot, EnvLogLevel, EnvLogFormat, EnvMaxManifestSize, EnvUploadTTL, EnvTagHistory} {
 		if !strings.Contains(doc, "`"+env+"`") {
 			t.Errorf("docs/configuration.md does not document `%s`", env)
 		}

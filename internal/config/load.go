@@ -27,6 +27,7 @@ const (
 	EnvLogFormat       = "BERTH_LOG_FORMAT"
 	EnvMaxManifestSize = "BERTH_MAX_MANIFEST_SIZE"
 	EnvUploadTTL       = "BERTH_UPLOAD_TTL"
+	EnvTagHistory      = "BERTH_TAG_HISTORY_WINDOW"
 	EnvDebugAddr       = "BERTH_DEBUG_ADDR"
 	EnvAuthDisabled    = "BERTH_AUTH_DISABLED"
 	EnvAdminPassword   = "BERTH_ADMIN_PASSWORD"
@@ -137,6 +138,13 @@ func (c *Config) applyEnv(env func(string) string) error {
 			return fmt.Errorf("config: %s=%q: want a duration such as 24h or 90m", EnvUploadTTL, v)
 		}
 		c.Registry.UploadTTL = d
+	}
+	if v := env(EnvTagHistory); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("config: %s=%q: want a duration such as 336h", EnvTagHistory, v)
+		}
+		c.Registry.TagHistoryWindow = d
 	}
 	return nil
 }

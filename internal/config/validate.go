@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// maxTagHistoryWindow caps registry.tag_history_window (a year): history
+// pins manifests against garbage collection for that long.
+const maxTagHistoryWindow = 366 * 24 * time.Hour
+
 // maxManifestSizeLimit caps registry.max_manifest_size: manifests are read
 // into memory whole.
 const maxManifestSizeLimit = 64 << 20
@@ -76,6 +80,9 @@ func (c Config) Validate() error {
 	}
 	positive("registry.upload_ttl", c.Registry.UploadTTL)
 	positive("registry.upload_sweep", c.Registry.UploadSweep)
+	if w := c.Registry.TagHistoryWindow; w < time.Minute || w > maxTagHistoryWindow {
+		bad("registry.tag_history_window", "must be between 1m and %s, got %s", maxTagHistoryWindow, w)
+	}
 
 	switch c.Auth.Challenge {
 	case "bearer", "basic":

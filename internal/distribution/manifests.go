@@ -1,12 +1,14 @@
 package distribution
 
 import (
+	"context"
 	"errors"
 	"github.com/berth-oci/berth/internal/event"
 	"io"
 	"net/http"
 	"strings"
 
+	"github.com/berth-oci/berth/internal/auth"
 	"github.com/berth-oci/berth/internal/meta"
 
 	"github.com/berth-oci/berth/internal/oci"
@@ -114,7 +116,7 @@ func (h *Handler) putManifest(w http.ResponseWriter, r *http.Request, rt route) 
 	if r.ContentLength >= 0 && int64(len(body)) != r.ContentLength {
 		return oci.CodeSizeInvalid.WithMessage("received %d bytes, Content-Length said %d", len(body), r.ContentLength)
 	}
-	p, err := h.arts.PutManifest(r.Context(), rt.name, ref, r.Header.Get("Content-Type"), body)
+	p, err := h.arts.PutManifest(actor(r), rt.name, ref, r.Header.Get("Content-Type"), body)
 	if err != nil {
 		return err
 	}
@@ -141,11 +143,17 @@ func (h *Handler) deleteManifest(w http.ResponseWriter, r *http.Request, rt rout
 	if err != nil {
 		return err
 	}
-	if err := h.arts.Delete(r.Context(), rt.name, ref); err != nil {
+	if err := h.arts.Delete(actor(r), rt.name, ref); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusAccepted)
 	h.record(r, event.Delete, rt.name, ref.Digest, ref.Tag, "")
 	return nil
+}
+
+// actor returns the request's context carrying the caller's name for the
+// tag history the store records.
+func actor(r *http.Request) context.Context {
+	return meta.WithActor(r.Context(), auth.CallerFrom(r.Context()).Principal.Name)
 }
