@@ -32,6 +32,7 @@ func (a *API) contentRoutes() {
 	a.projectRoutes()
 	a.repositoryRoutes()
 	a.artifactRoutes()
+	a.layerRoutes()
 	a.systemRoutes()
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/berth-oci/berth/internal/httpx"
 	"github.com/berth-oci/berth/internal/meta"
 	"github.com/berth-oci/berth/internal/meta/sqlstore"
+	"github.com/berth-oci/berth/internal/ui"
 )
 
 // Server is a wired Berth instance: stores, services and the HTTP handler
@@ -107,6 +108,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	mux.Handle("/v2", dist)
 	mux.Handle(auth.TokenPath, s.sec.tokens)
 	mux.Handle(api.Prefix+"/", mgmt)
+	// The web UI: its session endpoints under /c/ and the app everywhere
+	// else (client routes fall back to index.html).
+	webui := ui.New(s.sec.authn, log.With("component", "ui"))
+	mux.Handle("/c/", webui)
+	mux.Handle("/", webui)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	promh := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{

@@ -90,7 +90,8 @@ func TestEndpoints(t *testing.T) {
 		{"/v2", 200, "{}", "Docker-Distribution-Api-Version"},
 		{"/v2/_catalog", 200, `"repositories"`, ""},
 		{"/v2/library/nginx/tags/list", 404, "NAME_UNKNOWN", ""},
-		{"/nope", 404, "", ""},
+		{"/nope", 200, "<!doctype html>", "Content-Security-Policy"}, // the web UI's client routes
+		{"/nope.txt", 404, "", ""},
 	}
 	for _, tt := range tests {
 		resp, body := get(t, hs.URL+tt.path)
@@ -110,7 +111,7 @@ func TestEndpoints(t *testing.T) {
 		"berth_blobs 0", "berth_blob_bytes 0", "berth_manifests 0", "berth_repositories 0", "berth_uploads_active 0",
 		`berth_http_requests_total{method="GET",route="healthz",status="200"} 1`,
 		`berth_http_requests_total{method="GET",route="base_get",status="200"} 2`,
-		`berth_http_requests_total{method="GET",route="other",status="404"} 1`,
+		`berth_http_requests_total{method="GET",route="ui_static",status="404"} 1`,
 		`berth_http_response_bytes_total{method="GET",route="healthz"} 3`,
 		"berth_http_request_duration_seconds_bucket",
 		"berth_http_request_bytes_total",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/berth-oci/berth/internal/access"
@@ -61,10 +62,17 @@ func newSecurity(cfg config.Config, store meta.Store, log *slog.Logger) (*securi
 			log.Warn("htpasswd: skipped line", "file", a.Htpasswd, "err", e)
 		}
 	}
+	// The web UI's session key sits beside the token keys, which replicas
+	// already share; the key loader ignores the file.
+	sessions, err := auth.LoadOrCreateSessionKey(filepath.Join(a.Token.KeysDir, "session.hmac"), 0)
+	if err != nil {
+		return nil, err
+	}
 	sec.authn = auth.New(store, log.With("component", "auth"), auth.Options{
 		Disabled: a.Disabled,
 		Htpasswd: sec.htpasswd,
 		Verifier: verifier,
+		Sessions: sessions,
 	})
 	sec.tokens = auth.NewTokenServer(sec.authn, sec.eval, issuer, verifier, sec.projects, a.Token.Service, log.With("component", "token"))
 	sec.guard = distribution.NewGuard(sec.eval, sec.projects, sec.authn, log.With("component", "guard"), distribution.GuardOptions{

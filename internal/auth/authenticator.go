@@ -74,6 +74,9 @@ type Options struct {
 	CacheTTL time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Sessions verifies browser session cookies on /api/ and /c/ paths;
+	// nil ignores them.
+	Sessions *Sessions
 }
 
 // Authenticator establishes who is calling: anonymous, a user (local,
@@ -136,7 +139,8 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// Authenticate reads the request's Authorization header. No header gives
+// Authenticate reads the request's Authorization header, or without one a
+// session cookie on /api/ and /c/ paths (see Sessions). No credentials give
 // the anonymous caller; a header that is present but wrong is an error.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Caller, error) {
 	if a.opt.Disabled {
@@ -144,6 +148,11 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Call
 	}
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		if a.opt.Sessions != nil && SessionPath(r.URL.Path) {
+			if ck, err := r.Cookie(SessionCookie); err == nil && ck.Value != "" {
+				return a.sessionCaller(ctx, r, ck.Value)
+			}
+		}
 		return Caller{Method: MethodNone}, nil
 	}
 	scheme, cred, _ := strings.Cut(h, " ")
