@@ -91,6 +91,12 @@ func (s *Store) publish(ctx context.Context, repo string, d digest.Digest, size 
 		}
 		// Bytes moved to the digest path stay: they are whole and verified,
 		// and the next upload of d replaces them or the sweeper takes them.
+		if errors.Is(err, meta.ErrNotFound) {
+			// The garbage collector is deleting the very path our copy
+			// went to (possible only with a grace period near zero): the
+			// client uploads again.
+			return meta.Blob{}, blobUnknown(d)
+		}
 		return meta.Blob{}, fmt.Errorf("publish blob %s in %s: %w", d, repo, err)
 	}
 	if existed && stored.Location != loc {

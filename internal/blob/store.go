@@ -26,6 +26,16 @@ type Options struct {
 	UploadTTL time.Duration
 	// Now returns the current time (tests); default time.Now.
 	Now func() time.Time
+	// TouchAfter: a Stat (HEAD, GET) of a blob whose LastTouched is older
+	// than this touches it again, so that a blob a pusher confirmed by HEAD
+	// survives garbage collection for the grace period (set it to half the
+	// grace period). 0 never touches. Needs a Meta with TouchBlob.
+	TouchAfter time.Duration
+}
+
+// toucher is the optional capability Stat uses to touch blobs.
+type toucher interface {
+	TouchBlob(ctx context.Context, d digest.Digest) error
 }
 
 // Store is the blob store. All errors it returns that a client caused are
@@ -82,6 +92,12 @@ func (s *Store) Stat(ctx context.Context, repo string, d digest.Digest) (meta.Bl
 	}
 	if err != nil {
 		return meta.Blob{}, fmt.Errorf("stat blob %s in %s: %w", d, repo, err)
+	}
+	if t, ok := s.m.(toucher); ok && s.opt.TouchAfter > 0 && s.opt.Now().Sub(b.LastTouched) > s.opt.TouchAfter {
+		// Rare (once per TouchAfter per blob), so it costs no write per HEAD.
+		if err := t.TouchBlob(ctx, d); err != nil {
+			s.log.WarnContext(ctx, "touch blob", "digest", d, "err", err)
+		}
 	}
 	return b, nil
 }

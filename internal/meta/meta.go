@@ -197,6 +197,7 @@ type Store interface {
 	Stats
 	ImmutableRules
 	TagHistory
+	GC
 	// Counts returns totals for metrics.
 	Counts(ctx context.Context) (Counts, error)
 	// Ping checks the database is reachable.

@@ -56,7 +56,8 @@ func (s *Store) RepoBlob(ctx context.Context, repo string, d digest.Digest) (met
 
 // CommitBlob records blob b and links it to repo in one transaction. If the
 // digest is already stored, the existing row is kept, its last_touched
-// updated, and it is returned with existed == true. Concurrent commits of the
+// updated, and it is returned with existed == true; if a collector marked it
+// deleting, it is revived with b's location (see touchOrRevive). Concurrent commits of the
 // same digest all succeed: ON CONFLICT DO NOTHING makes the losers wait for
 // the winner's commit (PostgreSQL) or run after it (SQLite's single writer).
 func (s *Store) CommitBlob(ctx context.Context, repo string, b meta.Blob) (meta.Blob, bool, error) {
@@ -83,7 +84,7 @@ func (s *Store) CommitBlob(ctx context.Context, repo string, b meta.Blob) (meta.
 		}
 		existed = n == 0
 		if existed {
-			stored, err = s.touchBlob(ctx, tx, b.Digest)
+			stored, err = s.touchOrRevive(ctx, tx, b)
 			if err != nil {
 				return err
 			}
@@ -100,17 +101,45 @@ func (s *Store) CommitBlob(ctx context.Context, repo string, b meta.Blob) (meta.
 }
 
 // touchBlob updates last_touched of blob d (locking its row on PostgreSQL)
-// and returns it; ErrNotFound if there is no such blob.
-func (s *Store) touchBlob(ctx context.Context, tx execer, d digest.Digest) (meta.Blob, error) {
-	b, err := scanBlob(tx.QueryRowContext(ctx, s.d.q(`UPDATE blobs SET last_touched = ? WHERE digest = ?
-		RETURNING `+blobColsBare), s.d.ts(s.now()), d))
+// and returns it with its state; ErrNotFound if there is no such blob.
+func (s *Store) touchBlob(ctx context.Context, tx execer, d digest.Digest) (meta.Blob, string, error) {
+	var (
+		b     meta.Blob
+		state string
+	)
+	err := tx.QueryRowContext(ctx, s.d.q(`UPDATE blobs SET last_touched = ? WHERE digest = ?
+		RETURNING `+blobColsBare+`, state`), s.d.ts(s.now()), d).
+		Scan(&b.Digest, &b.Size, &b.Location, timeScanner{&b.CreatedAt}, timeScanner{&b.LastTouched}, &state)
 	if errors.Is(err, sql.ErrNoRows) {
-		return meta.Blob{}, fmt.Errorf("blob %s: %w", d, meta.ErrNotFound)
+		return meta.Blob{}, "", fmt.Errorf("blob %s: %w", d, meta.ErrNotFound)
 	}
 	if err != nil {
-		return meta.Blob{}, fmt.Errorf("touch blob %s: %w", d, err)
+		return meta.Blob{}, "", fmt.Errorf("touch blob %s: %w", d, err)
 	}
-	return b, nil
+	return b, state, nil
+}
+
+// touchOrRevive touches the stored blob b.Digest for a commit of a fresh
+// copy of its bytes at b.Location. If a collector has marked the blob
+// deleting, its bytes may already be gone: the row is revived with the
+// fresh copy's location (the collector deletes the old location, then only
+// a row still marked deleting). A fresh copy at the very location being
+// deleted cannot be saved: that is ErrNotFound, and the client uploads again.
+func (s *Store) touchOrRevive(ctx context.Context, tx execer, b meta.Blob) (meta.Blob, error) {
+	stored, state, err := s.touchBlob(ctx, tx, b.Digest)
+	if err != nil || state != meta.BlobDeleting {
+		return stored, err
+	}
+	if stored.Location == b.Location {
+		return meta.Blob{}, fmt.Errorf("blob %s is being garbage collected: %w", b.Digest, meta.ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE blobs SET state = ?, location = ?, size = ? WHERE digest = ?`),
+		meta.BlobReady, b.Location, b.Size, b.Digest); err != nil {
+		return meta.Blob{}, fmt.Errorf("revive blob %s: %w", b.Digest, err)
+	}
+	s.log.Info("sqlstore: revived a blob being garbage collected", "digest", b.Digest, "location", b.Location)
+	stored.Location, stored.Size = b.Location, b.Size
+	return stored, nil
 }
 
 // link links blob d to repository repoID if it is not already.
@@ -124,8 +153,9 @@ func (s *Store) link(ctx context.Context, tx execer, repoID int64, d digest.Dige
 }
 
 // LinkBlob links an already stored blob to repo (a cross-repository mount),
-// creating the repository if needed. meta.ErrNotFound if there is no blob d;
-// the repository is then not created.
+// creating the repository if needed. meta.ErrNotFound if there is no blob d
+// or a collector has marked it deleting; the repository is then not created
+// (or, for a deleting blob, the transaction rolls back).
 func (s *Store) LinkBlob(ctx context.Context, repo string, d digest.Digest) (meta.Blob, error) {
 	var b meta.Blob
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -143,8 +173,13 @@ func (s *Store) LinkBlob(ctx context.Context, repo string, d digest.Digest) (met
 		if err != nil {
 			return err
 		}
-		if b, err = s.touchBlob(ctx, tx, d); err != nil {
+		var state string
+		if b, state, err = s.touchBlob(ctx, tx, d); err != nil {
 			return err
+		}
+		if state == meta.BlobDeleting {
+			// Its bytes may be gone already: the client uploads them again.
+			return fmt.Errorf("blob %s is being garbage collected: %w", d, meta.ErrNotFound)
 		}
 		return s.link(ctx, tx, repoID, d)
 	})
