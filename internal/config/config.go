@@ -7,7 +7,9 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -22,6 +24,22 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	Registry Registry `yaml:"registry"`
 	Auth     Auth     `yaml:"auth"`
+	GC       GC       `yaml:"gc"`
+}
+
+// GC configures online garbage collection (package gc).
+type GC struct {
+	// GracePeriod protects what a push in flight has uploaded, mounted or
+	// confirmed by HEAD: nothing touched more recently is collected.
+	// BERTH_GC_GRACE_PERIOD; default 24h.
+	GracePeriod time.Duration `yaml:"grace_period"`
+	// Schedule is how often the server collects garbage: an interval such
+	// as "24h", or "off". A schedule set through the API
+	// (/api/v2.0/system/gc/schedule) replaces it. BERTH_GC_SCHEDULE;
+	// default 24h.
+	Schedule string `yaml:"schedule"`
+	// DeleteUntagged makes scheduled runs collect untagged manifests too.
+	DeleteUntagged bool `yaml:"delete_untagged"`
 }
 
 // HTTP configures the listener.
@@ -157,6 +175,7 @@ func base() Config {
 			AuditRetention:  90 * 24 * time.Hour,
 			Token:           Token{Service: "berth-registry", Issuer: "berth-token-service", TTL: 15 * time.Minute},
 		},
+		GC: GC{GracePeriod: 24 * time.Hour, Schedule: "24h"},
 	}
 }
 
@@ -191,4 +210,17 @@ func (c Config) WithDataDir(dir string) Config {
 		c.Database.DSN = filepath.Join(dir, "berth.db")
 	}
 	return c
+}
+
+// Interval returns the GC schedule as an interval, 0 for "off".
+func (g GC) Interval() (time.Duration, error) {
+	switch strings.ToLower(strings.TrimSpace(g.Schedule)) {
+	case "off", "none", "":
+		return 0, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(g.Schedule))
+	if err != nil || d < time.Minute {
+		return 0, fmt.Errorf("want an interval of at least 1m such as 24h, or off; got %q", g.Schedule)
+	}
+	return d, nil
 }

@@ -315,7 +315,8 @@ func TestReferenceIsComplete(t *testing.T) {
 		}
 	}
 	for _, env := range []string{EnvConfig, EnvAddr, EnvData, EnvTLSCert, EnvTLSKey, EnvDBDriver, EnvDBDSN,
-		EnvStorageRoot, EnvLogLevel, EnvLogFormat, EnvMaxManifestSize, EnvUploadTTL, EnvTagHistory} {
+		EnvStorageRoot, EnvLogLevel, EnvLogFormat, EnvMaxManifestSize, EnvUploadTTL, EnvTagHistory,
+		EnvGCGracePeriod, EnvGCSchedule} {
 		if !strings.Contains(doc, "`"+env+"`") {
 			t.Errorf("docs/configuration.md does not document `%s`", env)
 		}

@@ -36,6 +36,8 @@ const (
 	EnvHtpasswd        = "BERTH_HTPASSWD"
 	EnvAutoCreate      = "BERTH_AUTO_CREATE_PROJECTS"
 	EnvTokenRealm      = "BERTH_TOKEN_REALM"
+	EnvGCGracePeriod   = "BERTH_GC_GRACE_PERIOD"
+	EnvGCSchedule      = "BERTH_GC_SCHEDULE"
 )
 
 // Load builds a Config from the defaults, then the YAML file at path (if
@@ -145,6 +147,16 @@ func (c *Config) applyEnv(env func(string) string) error {
 			return fmt.Errorf("config: %s=%q: want a duration such as 336h", EnvTagHistory, v)
 		}
 		c.Registry.TagHistoryWindow = d
+	}
+	if v := env(EnvGCGracePeriod); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("config: %s=%q: want a duration such as 24h", EnvGCGracePeriod, v)
+		}
+		c.GC.GracePeriod = d
+	}
+	if v := env(EnvGCSchedule); v != "" {
+		c.GC.Schedule = strings.TrimSpace(v)
 	}
 	return nil
 }

@@ -84,6 +84,13 @@ func (c Config) Validate() error {
 		bad("registry.tag_history_window", "must be between 1m and %s, got %s", maxTagHistoryWindow, w)
 	}
 
+	if c.GC.GracePeriod < 0 {
+		bad("gc.grace_period", "must not be negative, got %s", c.GC.GracePeriod)
+	}
+	if _, err := c.GC.Interval(); err != nil {
+		bad("gc.schedule", "%v", err)
+	}
+
 	switch c.Auth.Challenge {
 	case "bearer", "basic":
 	default:

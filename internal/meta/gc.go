@@ -19,8 +19,9 @@ import (
 // no manifest in any repository references it, and its LastTouched is older
 // than the cutoff. A manifest is collectable (only when asked: untagged
 // collection) when it has no tag, no index of its repository lists it, it is
-// not a referrer of a manifest still stored in its repository, and it was
-// pushed before the cutoff.
+// not a referrer of a manifest still stored in its repository, no tag
+// history row names it as a tag's old digest (meta.TagHistory: RestoreTag
+// may bring it back), and it was pushed before the cutoff.
 
 // Blob states. A blob is "ready" until a collector marks it "deleting"; from
 // then on its bytes may vanish at any moment and only the collector (or a

@@ -281,6 +281,18 @@ func (s *Store) SweepManifest(ctx context.Context, id int64, cutoff time.Time, d
 		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("check manifest references: %w", err)
 		}
+		// Tag history pins what RestoreTag may bring back (see
+		// meta.TagHistory); pruning the history unpins, so a pinned
+		// manifest stays queued. Ignoring the window keeps more, never less.
+		err = tx.QueryRowContext(ctx, s.d.q(`SELECT 1 FROM tag_history h
+			WHERE h.repository_id = ? AND h.old_digest = ? LIMIT 1`), repoID, d.String()).Scan(&one)
+		switch {
+		case err == nil:
+			verdict = meta.GCLater
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("check tag history: %w", err)
+		}
 		if !created.Before(cutoff) {
 			verdict = meta.GCLater
 			return nil
