@@ -40,6 +40,8 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Stats", testStats},
 		{"Repositories", testRepositories},
 		{"Artifacts", testArtifacts},
+		{"ImmutableRules", testImmutableRules},
+		{"TagHistory", testTagHistory},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
