@@ -115,7 +115,7 @@ func (h *Handler) static(w http.ResponseWriter, r *http.Request) {
 			http.ServeContent(w, r, name, h.mod, bytes.NewReader(b))
 			return
 		}
-		if strings.HasPrefix(name, "assets/") || path.Ext(name) != "" {
+		if strings.HasPrefix(name, "assets/") || (!strings.Contains(name, "/") && path.Ext(name) != "") {
 			// A missing asset is a 404, not the app: a stale page asking for
 			// an old bundle must fail visibly rather than parse HTML as JS.
 			httpx.SetRoute(r.Context(), "ui_static")

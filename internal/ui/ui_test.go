@@ -33,6 +33,7 @@ func TestStatic(t *testing.T) {
 		{"/favicon.svg", http.MethodGet, 200, "image/svg+xml", "no-cache", "<svg/>"},
 		{"/assets/index-old.js", http.MethodGet, 404, "", "", ""},
 		{"/robots.txt", http.MethodGet, 404, "", "", ""},
+		{"/projects/team/repositories/app.v1", http.MethodGet, 200, "text/html; charset=utf-8", "no-cache", "<!doctype html>"},
 		{"/", http.MethodPost, 405, "", "", ""},
 		{"/c/nope", http.MethodGet, 404, "application/json", "", "NOT_FOUND"},
 	} {
