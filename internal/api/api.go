@@ -38,6 +38,8 @@ type Store interface {
 	meta.Blobs
 	meta.Repositories
 	meta.Artifacts
+	meta.ImmutableRules
+	meta.TagHistory
 	Ping(ctx context.Context) error
 }
 
@@ -53,6 +55,9 @@ type Options struct {
 	RegistryURL string
 	// Version is Berth's version, for /systeminfo.
 	Version string
+	// TagHistoryWindow is how far back a tag's history is shown and can be
+	// restored (registry.tag_history_window); 0 means 14 days.
+	TagHistoryWindow time.Duration
 }
 
 // Deps are the API's collaborators.
@@ -126,6 +131,8 @@ func (a *API) handle(pattern, name string, fn handleFunc) {
 	a.routes = append(a.routes, method+" "+path)
 	a.mux.HandleFunc(method+" "+Prefix+path, func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r.Context(), "api_"+name)
+		// The store records who moves or deletes a tag in its history.
+		r = r.WithContext(meta.WithActor(r.Context(), caller(r).Principal.Name))
 		if err := fn(w, r); err != nil {
 			a.writeError(w, r, err)
 		}

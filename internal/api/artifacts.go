@@ -125,8 +125,9 @@ func artifactKind(mf *oci.Manifest) (kind, mediaType string) {
 
 // artifactOut renders art. When details is set it reads the config blob
 // for extra_attrs (images and charts); children fill the references'
-// child ids.
-func (a *API) artifactOut(ctx context.Context, p meta.Project, art meta.Artifact, withTags bool, children []meta.Artifact) artifactJSON {
+// child ids; rules (the project's immutability rules) mark immutable tags.
+func (a *API) artifactOut(ctx context.Context, p meta.Project, art meta.Artifact, withTags bool, children []meta.Artifact,
+	rules []meta.ImmutableRule) artifactJSON {
 	out := artifactJSON{
 		ID: art.ID, ManifestMediaType: art.MediaType, ArtifactType: art.ArtifactType,
 		ProjectID: p.ID, RepositoryID: art.RepositoryID, RepositoryName: art.Repository,
@@ -154,8 +155,9 @@ func (a *API) artifactOut(ctx context.Context, p meta.Project, art meta.Artifact
 	}
 	if withTags {
 		for _, t := range art.Tags {
+			_, immutable := meta.ImmutableBy(rules, art.Repository, t.Name)
 			out.Tags = append(out.Tags, tagJSON{RepositoryID: art.RepositoryID, ArtifactID: art.ID, Name: t.Name,
-				PushTime: harborTime(t.PushedAt), PullTime: harborTime(art.PulledAt)})
+				PushTime: harborTime(t.PushedAt), PullTime: harborTime(art.PulledAt), Immutable: immutable})
 		}
 	}
 	return out
@@ -302,12 +304,16 @@ func (a *API) listArtifacts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	rules, err := a.store.ListImmutableRules(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
 	return servePage(w, r,
 		func(ctx context.Context) (int64, error) { return a.store.CountArtifacts(ctx, repo, f) },
 		func(ctx context.Context, win meta.Window) ([]meta.Artifact, error) {
 			return a.store.ListArtifacts(ctx, repo, f, win)
 		},
-		func(art meta.Artifact) artifactJSON { return a.artifactOut(r.Context(), p, art, withTag, nil) })
+		func(art meta.Artifact) artifactJSON { return a.artifactOut(r.Context(), p, art, withTag, nil, rules) })
 }
 
 // artifact resolves {reference} (a tag or a digest) in repo.
@@ -351,7 +357,11 @@ func (a *API) getArtifact(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, a.artifactOut(r.Context(), p, art, withTag, children))
+	rules, err := a.store.ListImmutableRules(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.artifactOut(r.Context(), p, art, withTag, children, rules))
 	return nil
 }
 
@@ -385,7 +395,11 @@ func (a *API) deleteArtifact(w http.ResponseWriter, r *http.Request) error {
 // listTags is GET .../artifacts/{reference}/tags (list); q name, exact or
 // ~substring.
 func (a *API) listTags(w http.ResponseWriter, r *http.Request) error {
-	_, repo, err := a.contentRepo(r, access.ActionList)
+	p, repo, err := a.contentRepo(r, access.ActionList)
+	if err != nil {
+		return err
+	}
+	rules, err := a.store.ListImmutableRules(r.Context(), p.ID)
 	if err != nil {
 		return err
 	}
@@ -410,8 +424,9 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request) error {
 			return a.store.ListArtifactTags(ctx, repo, art.Digest, f, win)
 		},
 		func(t meta.ArtifactTag) tagJSON {
+			_, immutable := meta.ImmutableBy(rules, repo, t.Name)
 			return tagJSON{RepositoryID: art.RepositoryID, ArtifactID: art.ID, Name: t.Name,
-				PushTime: harborTime(t.PushedAt), PullTime: harborTime(art.PulledAt)}
+				PushTime: harborTime(t.PushedAt), PullTime: harborTime(art.PulledAt), Immutable: immutable}
 		})
 }
 

@@ -32,6 +32,8 @@ func (a *API) contentRoutes() {
 	a.projectRoutes()
 	a.repositoryRoutes()
 	a.artifactRoutes()
+	a.immutableRoutes()
+	a.tagHistoryRoutes()
 	a.layerRoutes()
 	a.systemRoutes()
 }

@@ -56,6 +56,8 @@ func storeError(err error, what string) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, meta.ErrImmutable):
+		return immutableError(err)
 	case errors.Is(err, meta.ErrNotFound):
 		return notFound("%s not found", what)
 	case errors.Is(err, meta.ErrConflict):

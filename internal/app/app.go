@@ -95,6 +95,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}, api.Options{
 		SelfRegistration: cfg.Auth.SelfRegistration,
 		AuthMode:         "db_auth",
+		TagHistoryWindow: cfg.Registry.TagHistoryWindow,
 		Version:          ver,
 	})
 
@@ -130,6 +131,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	go s.sweepUploads()
 	go s.pruneAudit()
 	go s.reloadKeys()
+	s.wg.Add(1)
+	go s.pruneTagHistory()
 	go func() {
 		defer s.wg.Done()
 		events.Run(s.ctx)
