@@ -38,6 +38,7 @@ type Store interface {
 	meta.Blobs
 	meta.Repositories
 	meta.Artifacts
+	meta.GC
 	meta.ImmutableRules
 	meta.TagHistory
 	Ping(ctx context.Context) error
@@ -77,6 +78,9 @@ type Deps struct {
 	// ProjectChanged, if set, is called with a project's name after it was
 	// created, changed or deleted.
 	ProjectChanged func(name string)
+	// GC runs garbage collections; nil leaves starting and scheduling runs
+	// out (503).
+	GC GCService
 }
 
 // API is the /api/v2.0/ handler.
@@ -113,6 +117,7 @@ func New(d Deps, opt Options) *API {
 	a.handle("GET /openapi.json", "openapi", a.openapi)
 	a.contentRoutes()
 	a.identityRoutes()
+	a.gcRoutes()
 	if a.openapiDoc, a.openapiErr = buildOpenAPI(openapiFS); a.openapiErr != nil {
 		a.log.Error("api: OpenAPI document", "err", a.openapiErr)
 	}

@@ -91,17 +91,22 @@ func ruleIn(w http.ResponseWriter, r *http.Request, pid int64) (meta.ImmutableRu
 	return rule, nil
 }
 
-// ruleID reads {immutable_rule_id}.
-func ruleID(r *http.Request) (int64, error) {
+// ruleTarget resolves the project of a rule route for a write and reads
+// {immutable_rule_id}.
+func (a *API) ruleTarget(r *http.Request) (meta.Project, int64, error) {
+	p, err := a.project(r, access.ActionWrite)
+	if err != nil {
+		return meta.Project{}, 0, err
+	}
 	id, err := strconv.ParseInt(r.PathValue("immutable_rule_id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, badRequest("invalid immutable rule id %q", r.PathValue("immutable_rule_id"))
+		return meta.Project{}, 0, badRequest("invalid immutable rule id %q", r.PathValue("immutable_rule_id"))
 	}
-	return id, nil
+	return p, id, nil
 }
 
-// ruleConflict is the 409 for a rule whose selectors another rule of the
-// project has.
+// ruleError maps a rule write's store error: 409 for a rule whose
+// selectors another rule of the project has.
 func ruleError(err error, what string) error {
 	if errors.Is(err, meta.ErrConflict) {
 		return conflict("the project already has an immutability rule with these selectors")
@@ -163,11 +168,7 @@ func (a *API) createImmutableRule(w http.ResponseWriter, r *http.Request) error 
 // updateImmutableRule is PUT /projects/{p}/immutabletagrules/{id} (write):
 // replaces the rule's selectors, priority and disabled flag.
 func (a *API) updateImmutableRule(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.project(r, access.ActionWrite)
-	if err != nil {
-		return err
-	}
-	id, err := ruleID(r)
+	p, id, err := a.ruleTarget(r)
 	if err != nil {
 		return err
 	}
@@ -188,11 +189,7 @@ func (a *API) updateImmutableRule(w http.ResponseWriter, r *http.Request) error 
 // deleteImmutableRule is DELETE /projects/{p}/immutabletagrules/{id}
 // (write).
 func (a *API) deleteImmutableRule(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.project(r, access.ActionWrite)
-	if err != nil {
-		return err
-	}
-	id, err := ruleID(r)
+	p, id, err := a.ruleTarget(r)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/berth-oci/berth/internal/config"
 	"github.com/berth-oci/berth/internal/distribution"
 	"github.com/berth-oci/berth/internal/event"
+	"github.com/berth-oci/berth/internal/gc"
 	"github.com/berth-oci/berth/internal/httpx"
 	"github.com/berth-oci/berth/internal/meta"
 	"github.com/berth-oci/berth/internal/meta/sqlstore"
@@ -38,6 +39,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	handler http.Handler
 	sec     *security
+	gc      *gc.Service
 
 	ctx       context.Context // background work; canceled by Close
 	cancel    context.CancelFunc
@@ -79,7 +81,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		_ = s.Close()
 		return nil, err
 	}
-	s.blobs = blob.New(drv, store, log.With("component", "blob"), blob.Options{UploadTTL: cfg.Registry.UploadTTL})
+	s.blobs = blob.New(drv, store, log.With("component", "blob"), blob.Options{
+		UploadTTL:  cfg.Registry.UploadTTL,
+		TouchAfter: cfg.GC.GracePeriod / 2, // a HEAD keeps a blob for at least half the grace period
+	})
+	interval, _ := cfg.GC.Interval() // validated
+	s.gc = gc.NewService(gc.NewCollector(store, drv, log.With("component", "gc"), nil), log.With("component", "gc"),
+		gc.ServiceOptions{Grace: gcGrace(cfg.GC), Interval: interval, DeleteUntagged: cfg.GC.DeleteUntagged})
 	arts := artifact.New(store, log.With("component", "artifact"))
 	events := event.NewRecorder(store, log.With("component", "events"), event.Options{SkipPullAudit: !cfg.Auth.AuditPulls})
 	dist := distribution.New(s.blobs, arts, log.With("component", "distribution"), distribution.Options{
@@ -92,6 +100,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		Store: store, Access: s.sec.eval, Log: log.With("component", "api"), Blobs: s.blobs,
 		IdentityChanged: s.sec.authn.Forget,
 		ProjectChanged:  s.sec.projects.Invalidate,
+		GC:              s.gc,
 	}, api.Options{
 		SelfRegistration: cfg.Auth.SelfRegistration,
 		AuthMode:         "db_auth",
@@ -133,6 +142,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	go s.reloadKeys()
 	s.wg.Add(1)
 	go s.pruneTagHistory()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.gc.RunScheduler(s.ctx)
+	}()
 	go func() {
 		defer s.wg.Done()
 		events.Run(s.ctx)
@@ -163,6 +177,9 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.cancel()
 		s.wg.Wait()
+		if s.gc != nil {
+			s.gc.Wait()
+		}
 		s.closeErr = errors.Join(s.meta.Close(), s.driver.Close())
 	})
 	return s.closeErr

@@ -44,6 +44,7 @@ func commands() []command {
 		{"info", "show a server's version, settings and health", cli.Main(cli.Info)},
 		{"admin", "offline administration of the local store (users, passwords)", cli.Main(cli.Admin(openAdminStore))},
 		{"token-key", "list, rotate and retire the token signing keys", runTokenKey},
+		{"gc", "collect garbage in the local store and storage (dry run, untagged, orphans)", runGC},
 		{"version", "print the version and exit", runVersion},
 		{"help", "show this help, or a command's flags (berth help serve)", runHelp},
 	}

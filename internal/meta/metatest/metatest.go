@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Stats", testStats},
 		{"Repositories", testRepositories},
 		{"Artifacts", testArtifacts},
+		{"GC", testGC},
 		{"ImmutableRules", testImmutableRules},
 		{"TagHistory", testTagHistory},
 	}
