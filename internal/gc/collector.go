@@ -51,7 +51,7 @@ type Options struct {
 	// proportional to the storage; paced by OrphanPace).
 	Orphans bool
 	// OrphanAge is how old an object must be to count as an orphan; default
-	// one hour (or Grace if longer).
+	// one hour (or Grace if longer); negative means any age (tests).
 	OrphanAge time.Duration
 	// OrphanPace is a pause after every 1000 objects of the walk.
 	OrphanPace time.Duration
@@ -123,8 +123,11 @@ func (c *Collector) Run(ctx context.Context, opt Options) (Result, error) {
 		opt.Grace = DefaultGrace
 	}
 	opt.Grace = max(opt.Grace, 0)
-	if opt.OrphanAge <= 0 {
+	switch {
+	case opt.OrphanAge == 0:
 		opt.OrphanAge = max(time.Hour, opt.Grace)
+	case opt.OrphanAge < 0:
+		opt.OrphanAge = 0
 	}
 	ok, err := c.store.AcquireGCLock(ctx, LockName, c.holder, lockTTL)
 	if err != nil {
@@ -351,27 +354,48 @@ func (r *run) walk(ctx context.Context, prefix string, fn func(driver.Info) erro
 // uploadArea deletes upload objects without a session that no blob keeps.
 func (r *run) uploadArea(ctx context.Context) error {
 	old := r.c.now().Add(-r.opt.OrphanAge)
+	// orphan re-checks an object: Finish deletes the session row just
+	// before it publishes the object (moves it, or records it as the
+	// blob's location), so the check runs again right before deleting.
+	orphan := func(info driver.Info) (bool, error) {
+		id, ok := blob.UploadIDOfPath(info.Path)
+		if !ok {
+			return true, nil // not an upload object at all
+		}
+		if live, err := r.c.store.UploadExists(ctx, id); err != nil || live {
+			return false, err
+		}
+		kept, err := r.c.store.BlobAtLocation(ctx, info.Path)
+		return !kept, err
+	}
 	var victims []driver.Info
 	err := r.walk(ctx, strings.TrimSuffix(blob.UploadsPrefix, "/"), func(info driver.Info) error {
 		if info.ModTime.After(old) {
 			return nil
 		}
-		id, ok := blob.UploadIDOfPath(info.Path)
+		ok, err := orphan(info)
 		if ok {
-			if live, err := r.c.store.UploadExists(ctx, id); err != nil || live {
-				return err
-			}
-			if kept, err := r.c.store.BlobAtLocation(ctx, info.Path); err != nil || kept {
-				return err
-			}
+			victims = append(victims, info)
 		}
-		victims = append(victims, info)
-		return nil
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("gc: sweep upload area: %w", err)
 	}
-	return r.removeOrphans(ctx, victims)
+	kept := victims[:0]
+	for _, v := range victims {
+		if _, err := r.c.drv.Stat(ctx, v.Path); errors.Is(err, driver.ErrNotFound) {
+			continue // published meanwhile
+		}
+		ok, err := orphan(v)
+		if err != nil {
+			return fmt.Errorf("gc: sweep upload area: %w", err)
+		}
+		if ok {
+			kept = append(kept, v)
+		}
+	}
+	return r.removeOrphans(ctx, kept)
 }
 
 // blobArea walks the blobs area for bytes that no blob row names there.
