@@ -12,9 +12,9 @@ func TestSpecNext(t *testing.T) {
 		expr string
 		want time.Time
 	}{
-		{"0 0 * * * *", time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)},  // Harbor's Hourly
-		{"0 0 0 * * *", time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)},   // Daily
-		{"0 0 0 * * 0", time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)},   // Weekly: Sunday
+		{"0 0 * * * *", time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)},   // Harbor's Hourly
+		{"0 0 0 * * *", time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)},    // Daily
+		{"0 0 0 * * 0", time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)},    // Weekly: Sunday
 		{"*/15 * * * *", time.Date(2026, 12, 2, 15, 15, 0, 0, time.UTC)}, // 5 fields
 		{"30 2 1,15 * *", time.Date(2026, 12, 15, 2, 30, 0, 0, time.UTC)},
 		{"0 9-17 * * 1-5", time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)},
