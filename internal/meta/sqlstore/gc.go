@@ -21,27 +21,36 @@ import (
 // the links it relies on FOR SHARE, so either the re-check sees their work
 // or they see ours and fail cleanly.
 
-// GCLinkQueue lists queued links after the cursor.
-func (s *Store) GCLinkQueue(ctx context.Context, after meta.LinkRef, limit int) ([]meta.LinkRef, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT repository_id, digest FROM gc_link_queue
-		WHERE repository_id > ? OR (repository_id = ? AND digest > ?)
-		ORDER BY repository_id, digest LIMIT ?`), after.RepositoryID, after.RepositoryID, after.Digest.String(), limit)
+// queryList runs query on the read pool and scans every row with scan.
+func queryList[T any](ctx context.Context, s *Store, what, query string, scan func(*sql.Rows) (T, error), args ...any) ([]T, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.q(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: gc link queue: %w", err)
+		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []meta.LinkRef
+	var out []T
 	for rows.Next() {
-		var l meta.LinkRef
-		if err := rows.Scan(&l.RepositoryID, &l.Digest); err != nil {
-			return nil, fmt.Errorf("sqlstore: gc link queue: %w", err)
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 		}
-		out = append(out, l)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: gc link queue: %w", err)
+		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
 	return out, nil
+}
+
+// GCLinkQueue lists queued links after the cursor.
+func (s *Store) GCLinkQueue(ctx context.Context, after meta.LinkRef, limit int) ([]meta.LinkRef, error) {
+	return queryList(ctx, s, "gc link queue", `SELECT repository_id, digest FROM gc_link_queue
+		WHERE repository_id > ? OR (repository_id = ? AND digest > ?)
+		ORDER BY repository_id, digest LIMIT ?`, func(rows *sql.Rows) (meta.LinkRef, error) {
+		var l meta.LinkRef
+		err := rows.Scan(&l.RepositoryID, &l.Digest)
+		return l, err
+	}, after.RepositoryID, after.RepositoryID, after.Digest.String(), limit)
 }
 
 // SweepLink re-checks and maybe deletes a queued link.
@@ -102,27 +111,12 @@ func (s *Store) dequeueLink(ctx context.Context, tx *sql.Tx, l meta.LinkRef, dry
 
 // GCBlobQueue lists queued blobs after the cursor.
 func (s *Store) GCBlobQueue(ctx context.Context, after digest.Digest, limit int) ([]digest.Digest, error) {
-	return s.digests(ctx, `SELECT digest FROM gc_blob_queue WHERE digest > ? ORDER BY digest LIMIT ?`, after.String(), limit)
-}
-
-func (s *Store) digests(ctx context.Context, query string, args ...any) ([]digest.Digest, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.q(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: gc queue: %w", err)
-	}
-	defer rows.Close()
-	var out []digest.Digest
-	for rows.Next() {
-		var d digest.Digest
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("sqlstore: gc queue: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: gc queue: %w", err)
-	}
-	return out, nil
+	return queryList(ctx, s, "gc blob queue", `SELECT digest FROM gc_blob_queue WHERE digest > ? ORDER BY digest LIMIT ?`,
+		func(rows *sql.Rows) (digest.Digest, error) {
+			var d digest.Digest
+			err := rows.Scan(&d)
+			return d, err
+		}, after.String(), limit)
 }
 
 // MarkBlobDeleting re-checks a queued blob and marks it deleting.
@@ -190,24 +184,9 @@ func (s *Store) dequeueBlob(ctx context.Context, tx *sql.Tx, d digest.Digest, dr
 
 // DeletingBlobs lists blobs in state deleting after the cursor.
 func (s *Store) DeletingBlobs(ctx context.Context, after digest.Digest, limit int) ([]meta.Blob, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT `+blobCols+` FROM blobs b
-		WHERE b.state = ? AND b.digest > ? ORDER BY b.digest LIMIT ?`), meta.BlobDeleting, after.String(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: deleting blobs: %w", err)
-	}
-	defer rows.Close()
-	var out []meta.Blob
-	for rows.Next() {
-		b, err := scanBlob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: deleting blobs: %w", err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: deleting blobs: %w", err)
-	}
-	return out, nil
+	return queryList(ctx, s, "deleting blobs", `SELECT `+blobCols+` FROM blobs b
+		WHERE b.state = ? AND b.digest > ? ORDER BY b.digest LIMIT ?`,
+		func(rows *sql.Rows) (meta.Blob, error) { return scanBlob(rows) }, meta.BlobDeleting, after.String(), limit)
 }
 
 // DeleteBlobRow deletes blob d if it is still deleting.
@@ -225,24 +204,12 @@ func (s *Store) DeleteBlobRow(ctx context.Context, d digest.Digest) (bool, error
 
 // GCManifestQueue lists queued manifest ids after the cursor.
 func (s *Store) GCManifestQueue(ctx context.Context, after int64, limit int) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT manifest_id FROM gc_manifest_queue WHERE manifest_id > ?
-		ORDER BY manifest_id LIMIT ?`), after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: gc manifest queue: %w", err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
+	return queryList(ctx, s, "gc manifest queue", `SELECT manifest_id FROM gc_manifest_queue WHERE manifest_id > ?
+		ORDER BY manifest_id LIMIT ?`, func(rows *sql.Rows) (int64, error) {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlstore: gc manifest queue: %w", err)
-		}
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: gc manifest queue: %w", err)
-	}
-	return out, nil
+		err := rows.Scan(&id)
+		return id, err
+	}, after, limit)
 }
 
 // SweepManifest re-checks a queued manifest and deletes it if it is
@@ -458,23 +425,8 @@ func (s *Store) LastGCRun(ctx context.Context, kind string) (meta.GCRun, error) 
 // ListGCRuns lists runs newest first.
 func (s *Store) ListGCRuns(ctx context.Context, w meta.Window) ([]meta.GCRun, error) {
 	lim, args := s.d.window(w, nil)
-	rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT `+gcRunCols+` FROM gc_runs ORDER BY id DESC`+lim), args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list gc runs: %w", err)
-	}
-	defer rows.Close()
-	var out []meta.GCRun
-	for rows.Next() {
-		r, err := scanGCRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list gc runs: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: list gc runs: %w", err)
-	}
-	return out, nil
+	return queryList(ctx, s, "list gc runs", `SELECT `+gcRunCols+` FROM gc_runs ORDER BY id DESC`+lim,
+		func(rows *sql.Rows) (meta.GCRun, error) { return scanGCRun(rows) }, args...)
 }
 
 // CountGCRuns counts the runs.
