@@ -17,10 +17,12 @@ var artifactGroup = group{name: "artifact", summary: "list artifacts", subs: []s
 	{"list", "list the artifacts of a repository", artifactList},
 }}
 
-var tagGroup = group{name: "tag", summary: "list, create and delete tags", subs: []subcommand{
+var tagGroup = group{name: "tag", summary: "list, create, delete and restore tags", subs: []subcommand{
 	{"list", "list the tags of a repository", tagList},
 	{"create", "point a new tag at an artifact", tagCreate},
 	{"delete", "delete a tag (the artifact stays)", tagDelete},
+	{"history", "show a tag's moves and deletions", tagHistory},
+	{"restore", "point a tag at a digest from its history again", tagRestore},
 }}
 
 // Repo is "berth repo".
