@@ -139,17 +139,9 @@ func immutableDelete(ctx context.Context, e *Env, args []string) int {
 
 func tagHistory(ctx context.Context, e *Env, args []string) int {
 	c := e.newCmd("tag history", "berth tag history PROJECT/REPO:TAG\n\nLists the creations, moves and deletions of a tag inside the server's history window, newest first.", true)
-	pos, code, ok := c.parse(args, 1, 1)
+	api, project, repo, tag, _, code, ok := c.connectTag(args, 1)
 	if !ok {
 		return code
-	}
-	project, repo, tag, err := refArg(pos[0], ':', "TAG")
-	if err != nil {
-		return c.usageError("%v", err)
-	}
-	api, err := c.client()
-	if err != nil {
-		return c.fail(err)
 	}
 	changes, err := api.TagHistory(ctx, project, repo, tag)
 	if err != nil {
@@ -165,21 +157,30 @@ func tagHistory(ctx context.Context, e *Env, args []string) int {
 
 func tagRestore(ctx context.Context, e *Env, args []string) int {
 	c := e.newCmd("tag restore", "berth tag restore PROJECT/REPO:TAG DIGEST\n\nPoints TAG at DIGEST again, a digest it had inside the server's history window (see berth tag history).", true)
-	pos, code, ok := c.parse(args, 2, 2)
+	api, project, repo, tag, pos, code, ok := c.connectTag(args, 2)
 	if !ok {
 		return code
-	}
-	project, repo, tag, err := refArg(pos[0], ':', "TAG")
-	if err != nil {
-		return c.usageError("%v", err)
-	}
-	api, err := c.client()
-	if err != nil {
-		return c.fail(err)
 	}
 	if err := api.RestoreTag(ctx, project, repo, tag, pos[1]); err != nil {
 		return c.fail(err)
 	}
 	fmt.Fprintf(c.Stdout, "Restored %s/%s:%s to %s.\n", project, repo, tag, pos[1])
 	return exitOK
+}
+
+// connectTag parses a PROJECT/REPO:TAG argument followed by n-1 more and
+// returns the API client. ok is false when the caller should return code.
+func (c *cmd) connectTag(args []string, n int) (api *client.Client, project, repo, tag string, pos []string, code int, ok bool) {
+	pos, code, ok = c.parse(args, n, n)
+	if !ok {
+		return nil, "", "", "", nil, code, false
+	}
+	project, repo, tag, err := refArg(pos[0], ':', "TAG")
+	if err != nil {
+		return nil, "", "", "", nil, c.usageError("%v", err), false
+	}
+	if api, err = c.client(); err != nil {
+		return nil, "", "", "", nil, c.fail(err), false
+	}
+	return api, project, repo, tag, pos, exitOK, true
 }

@@ -158,17 +158,9 @@ func tagCreate(ctx context.Context, e *Env, args []string) int {
 
 func tagDelete(ctx context.Context, e *Env, args []string) int {
 	c := e.newCmd("tag delete", "berth tag delete PROJECT/REPO:TAG\n\nDeletes a tag; the artifact it pointed at stays.", true)
-	pos, code, ok := c.parse(args, 1, 1)
+	api, project, repo, tag, _, code, ok := c.connectTag(args, 1)
 	if !ok {
 		return code
-	}
-	project, repo, tag, err := refArg(pos[0], ':', "TAG")
-	if err != nil {
-		return c.usageError("%v", err)
-	}
-	api, err := c.client()
-	if err != nil {
-		return c.fail(err)
 	}
 	if err := api.DeleteTag(ctx, project, repo, tag); err != nil {
 		return c.fail(err)
