@@ -18,7 +18,7 @@ import (
 )
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	root  string
 	store *sqlstore.Store
 	drv   *filesystem.Driver
@@ -26,7 +26,7 @@ type fixture struct {
 	col   *Collector
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlstore.Open(t.Context(), sqlstore.DriverSQLite, filepath.Join(dir, "berth.db"), nil)
