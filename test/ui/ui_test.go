@@ -179,7 +179,7 @@ func (s *server) ref(t *testing.T, r string) name.Reference {
 
 // image is a three-layer image with a build history and labels, as a
 // Dockerfile build makes one.
-func image(t *testing.T) v1.Image {
+func image(t *testing.T, arch string) v1.Image {
 	t.Helper()
 	img := empty.Image
 	for i, step := range []string{"ADD rootfs.tar /", "RUN apk add --no-cache curl", "COPY app /usr/local/bin/app"} {
@@ -197,7 +197,7 @@ func image(t *testing.T) v1.Image {
 		t.Fatal(err)
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.OS, cf.Architecture = "linux", arch
 	cf.Config.Labels = map[string]string{"org.opencontainers.image.source": "https://example.com/hello"}
 	cf.Config.Cmd = []string{"/usr/local/bin/app"}
 	cf.History = append(cf.History, v1.History{CreatedBy: `/bin/sh -c #(nop)  CMD ["/usr/local/bin/app"]`, EmptyLayer: true})
@@ -208,15 +208,24 @@ func image(t *testing.T) v1.Image {
 	return img
 }
 
-// pushHello pushes team/hello:v1 and :latest and pulls it once.
+// pushHello pushes team/hello:v1 and :latest, pulls it once, and pushes
+// the index team/hello:multi (linux/riscv64, linux/arm64/v8).
 func (s *server) pushHello(t *testing.T) {
 	t.Helper()
 	ctx := t.Context()
-	img := image(t)
+	img := image(t, "amd64")
 	for _, tag := range []string{"v1", "latest"} {
 		if err := remote.Write(s.ref(t, "team/hello:"+tag), img, s.opts(ctx)...); err != nil {
 			t.Fatalf("push team/hello:%s: %v", tag, err)
 		}
+	}
+	// A multi-platform index beside it.
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: image(t, "riscv64"), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "riscv64"}}},
+		mutate.IndexAddendum{Add: image(t, "arm64"), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}},
+	)
+	if err := remote.WriteIndex(s.ref(t, "team/hello:multi"), idx, s.opts(ctx)...); err != nil {
+		t.Fatalf("push team/hello:multi: %v", err)
 	}
 	if _, err := remote.Image(s.ref(t, "team/hello:v1"), s.opts(ctx)...); err != nil {
 		t.Fatalf("pull team/hello:v1: %v", err)
@@ -231,7 +240,7 @@ func (s *server) pushMany(t *testing.T) {
 	t.Helper()
 	ctx := t.Context()
 	start := time.Now()
-	base := image(t)
+	base := image(t, "amd64")
 	if err := remote.Write(s.ref(t, "library/many:v0000"), base, s.opts(ctx)...); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +314,9 @@ type result struct {
 func TestBrowser(t *testing.T) {
 	node, chromium, web := tools(t)
 	s := startBerth(t)
-	s.api(t, http.MethodPost, "/users", map[string]any{"username": "alice", "password": "Alice-pass-1", "email": "alice@example.com", "realname": "Alice"})
+	for _, u := range []string{"alice", "bob"} {
+		s.api(t, http.MethodPost, "/users", map[string]any{"username": u, "password": "Pass-" + u + "-1", "email": u + "@example.com", "realname": u})
+	}
 	s.pushMany(t)
 
 	shots := os.Getenv("BERTH_UI_SCREENSHOTS")
