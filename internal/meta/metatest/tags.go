@@ -167,6 +167,29 @@ func testImmutableRules(t *testing.T, newStore func(t *testing.T) meta.Store) {
 				t.Errorf("CountTagHistory = %d, %v; want 1", n, err)
 			}
 		}},
+		{"DeleteRacesPush", func(t *testing.T, s meta.Store) {
+			// A manifest deleted while a push puts an immutable tag on it:
+			// the delete is refused, or it goes first and the push brings
+			// the manifest back; never a pushed tag silently deleted.
+			p := project(t, s, "team", false)
+			_, err := s.CreateImmutableRule(ctx(t), rule(p.ID, selector.RepoMatches, "**", selector.Matches, "v*"))
+			must(t, err)
+			for i := range 20 {
+				repo := fmt.Sprint("team/app", i)
+				m := image(repo, "m", nil)
+				must(t, s.PutManifest(ctx(t), m, ""))
+				var pushErr, delErr error
+				var wg sync.WaitGroup
+				wg.Go(func() { pushErr = s.PutManifest(ctx(t), m, "v1") })
+				wg.Go(func() { delErr = s.DeleteManifest(ctx(t), repo, m.Digest) })
+				wg.Wait()
+				must(t, pushErr)
+				if delErr != nil && !errors.Is(delErr, meta.ErrImmutable) {
+					t.Fatalf("DeleteManifest: %v", delErr)
+				}
+				resolvesTo(t, s, repo, "v1", m.Digest)
+			}
+		}},
 		{"Excludes", func(t *testing.T, s meta.Store) {
 			p := project(t, s, "team", false)
 			r, err := s.CreateImmutableRule(ctx(t), rule(p.ID, selector.RepoExcludes, "scratch/**", selector.Excludes, "{latest,dev-*}"))
