@@ -39,14 +39,22 @@ type registry struct {
 	data  string
 	root  string
 	grace time.Duration
+	// cfgFile, if set, is the configuration "berth gc" reads.
+	cfgFile string
 }
 
 func start(t *testing.T, grace time.Duration) *registry {
 	t.Helper()
-	data := t.TempDir()
-	cfg := config.Default().WithDataDir(data)
-	cfg.Auth.AdminPassword = adminPassword
+	cfg := config.Default().WithDataDir(t.TempDir())
 	cfg.GC.GracePeriod = grace
+	return startWith(t, cfg, "")
+}
+
+// startWith starts a server on cfg; the CLI's collections read cfgFile if
+// it is set (a shared database), else the data directory.
+func startWith(t *testing.T, cfg config.Config, cfgFile string) *registry {
+	t.Helper()
+	cfg.Auth.AdminPassword = adminPassword
 	cfg.GC.Schedule = "off"
 	srv, err := app.New(t.Context(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -57,7 +65,8 @@ func start(t *testing.T, grace time.Duration) *registry {
 		hs.Close()
 		_ = srv.Close()
 	})
-	return &registry{t: t, url: hs.URL, host: strings.TrimPrefix(hs.URL, "http://"), data: data, root: cfg.Storage.Filesystem.Root, grace: grace}
+	return &registry{t: t, url: hs.URL, host: strings.TrimPrefix(hs.URL, "http://"), data: cfg.DataDir,
+		root: cfg.Storage.Filesystem.Root, grace: cfg.GC.GracePeriod, cfgFile: cfgFile}
 }
 
 func (r *registry) ref(s string) name.Reference {
@@ -102,9 +111,25 @@ func (r *registry) do(method, path string, body any) (int, []byte, http.Header) 
 // the server runs, with the server's grace period unless args set one.
 func (r *registry) gcCLI(args ...string) (int, string) {
 	var out, errOut bytes.Buffer
-	args = append([]string{"gc", "--data", r.data, "--grace", r.grace.String()}, args...)
+	common := []string{"gc", "--data", r.data, "--grace", r.grace.String()}
+	if r.cfgFile != "" {
+		common = append(common, "--config", r.cfgFile)
+	}
+	args = append(common, args...)
 	code := app.Run(r.t.Context(), args, &out, &errOut)
 	return code, out.String() + errOut.String()
+}
+
+// gcCLIWait is gcCLI, retried while another collector (a replica's) holds
+// the lease.
+func (r *registry) gcCLIWait(args ...string) (int, string) {
+	for {
+		code, out := r.gcCLI(args...)
+		if code == 0 || !strings.Contains(out, "another garbage collection is running") || r.t.Context().Err() != nil {
+			return code, out
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // storageBytes sums the file sizes under the blobs root.
@@ -265,7 +290,32 @@ func TestScheduleAPI(t *testing.T) {
 // everything a tag needs.
 func TestGCUnderLoad(t *testing.T) {
 	t.Parallel()
-	duration := 12 * time.Second
+	runLoad(t, []*registry{start(t, time.Second)}, 12*time.Second)
+}
+
+// TestGCUnderLoadTwoReplicas runs the load against two Berth servers that
+// share one PostgreSQL database and one storage directory, with collections
+// from the CLI on the same data (needs BERTH_TEST_POSTGRES_DSN).
+func TestGCUnderLoadTwoReplicas(t *testing.T) {
+	t.Parallel()
+	dsn := postgresDSN(t)
+	data := t.TempDir()
+	cfg := config.Default().WithDataDir(data)
+	cfg.Database = config.Database{Driver: config.DriverPostgres, DSN: dsn}
+	cfg.GC.GracePeriod = time.Second
+	file := filepath.Join(data, "berth.yaml")
+	yaml := fmt.Sprintf("data_dir: %q\ndatabase:\n  driver: postgres\n  dsn: %q\n", data, dsn)
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startWith(t, cfg, file)
+	b := startWith(t, cfg, file)
+	runLoad(t, []*registry{a, b}, 8*time.Second)
+}
+
+// runLoad pushes, pulls and deletes through servers (worker i uses server
+// i mod len) while collecting in a loop through the first one's CLI.
+func runLoad(t *testing.T, servers []*registry, duration time.Duration) {
 	if testing.Short() {
 		duration = 3 * time.Second
 	}
@@ -274,7 +324,7 @@ func TestGCUnderLoad(t *testing.T) {
 			duration = d
 		}
 	}
-	r := start(t, time.Second)
+	r := servers[0]
 	bases := make([]v1.Layer, 3)
 	for i := range bases {
 		l, err := random.Layer(64<<10, "application/vnd.oci.image.layer.v1.tar")
@@ -307,6 +357,7 @@ func TestGCUnderLoad(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			r := servers[w%len(servers)]
 			repo := fmt.Sprintf("library/w%d", w)
 			var tags []string
 			for n := 0; time.Now().Before(deadline); n++ {
@@ -383,7 +434,7 @@ func TestGCUnderLoad(t *testing.T) {
 				return
 			default:
 			}
-			code, out := r.gcCLI()
+			code, out := r.gcCLIWait()
 			if code != 0 {
 				gcErr = fmt.Errorf("berth gc = %d: %s", code, out)
 				return
@@ -392,9 +443,31 @@ func TestGCUnderLoad(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
+	// With replicas, the second also collects through the API: the two
+	// collectors contend for the lease, and one waits its turn.
+	apiDone := make(chan struct{})
+	go func() {
+		defer close(apiDone)
+		if len(servers) < 2 {
+			return
+		}
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			status, body, _ := servers[1].do("POST", "/api/v2.0/system/gc/schedule",
+				map[string]any{"schedule": map[string]string{"type": "Manual"}})
+			if status != http.StatusCreated && status != http.StatusConflict {
+				fail(fmt.Errorf("POST gc/schedule Manual = %d %s", status, body))
+			}
+		}
+	}()
 	wg.Wait()
 	close(stop)
 	<-gcDone
+	<-apiDone
 	close(failures)
 	for err := range failures {
 		t.Error(err)
@@ -422,7 +495,7 @@ func TestGCUnderLoad(t *testing.T) {
 	check("after the load")
 	before := r.storageBytes()
 	time.Sleep(1100 * time.Millisecond)
-	if code, out := r.gcCLI("--grace", "1ns"); code != 0 {
+	if code, out := r.gcCLIWait("--grace", "1ns"); code != 0 {
 		t.Fatalf("final gc: %s", out)
 	}
 	check("after a collection with no grace period")
