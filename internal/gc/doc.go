@@ -46,6 +46,20 @@
 // Never a committed manifest with a missing blob. A run that crashes leaves
 // blobs in state deleting; the next run finishes them first.
 //
+// # Dry runs
+//
+// A dry run changes nothing and reports what one run would delete: dangling
+// links, and blobs, counting the dangling links it found as gone. Blobs that
+// only untagged manifests reference are not counted (the manifests are
+// still there); a real run deletes them in the same run.
+//
+// # Cost
+//
+// Each queue entry is one short transaction; with SQLite's durable commits
+// that is a few milliseconds per garbage blob (about 6 s for 1,000 on a CI
+// machine), and the same with 200 or 5,000 live blobs: the live ones are
+// never visited (BenchmarkCollectGarbage).
+//
 // # Orphan files
 //
 // Crashes can leave bytes that no row names. The upload area (uploads/<id>/)
@@ -62,5 +76,7 @@
 // Only one collector runs at a time across processes and replicas: a lease
 // row in the database (meta.GC AcquireGCLock), renewed while the run goes
 // on. Service runs collections on demand and on a schedule, and records each
-// run (counts, freed bytes, log) in the history.
+// run (counts, freed bytes, log) in the history. A process that dies during
+// a run leaves its history entry "Running"; the lease expires after two
+// minutes and the next run finishes the work.
 package gc
