@@ -178,7 +178,7 @@ func (s *Server) Close() error {
 		s.cancel()
 		s.wg.Wait()
 		if s.gc != nil {
-			s.gc.Wait()
+			s.gc.Stop()
 		}
 		s.closeErr = errors.Join(s.meta.Close(), s.driver.Close())
 	})

@@ -65,6 +65,10 @@ type Service struct {
 	mu      sync.Mutex
 	running bool
 	wg      sync.WaitGroup
+	// bg bounds the runs Start begins; Stop cancels it. A stopped run is
+	// safe: the next one takes over where it stopped.
+	bg   context.Context
+	stop context.CancelFunc
 }
 
 // NewService returns a Service over a collector.
@@ -75,7 +79,8 @@ func NewService(col *Collector, log *slog.Logger, opt ServiceOptions) *Service {
 	if opt.Tick <= 0 {
 		opt.Tick = time.Minute
 	}
-	return &Service{col: col, store: col.store, log: log, opt: opt, started: col.now()}
+	bg, stop := context.WithCancel(context.Background())
+	return &Service{col: col, store: col.store, log: log, opt: opt, started: col.now(), bg: bg, stop: stop}
 }
 
 // Params are the parameters of one run.
@@ -87,7 +92,7 @@ type Params struct {
 
 // Start records a new run and collects in the background; it returns the
 // run as recorded (status Running). ErrLocked if this process is already
-// collecting. Wait waits for it.
+// collecting. Wait waits for it; Stop stops it.
 func (s *Service) Start(ctx context.Context, kind string, p Params) (meta.GCRun, error) {
 	run, err := s.begin(ctx, kind, p)
 	if err != nil {
@@ -96,9 +101,15 @@ func (s *Service) Start(ctx context.Context, kind string, p Params) (meta.GCRun,
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.finish(context.WithoutCancel(ctx), run, p)
+		_, _ = s.finish(s.bg, run, p)
 	}()
 	return run, nil
+}
+
+// Stop cancels the runs Start began (they end as Error) and waits for them.
+func (s *Service) Stop() {
+	s.stop()
+	s.wg.Wait()
 }
 
 // RunNow records a run and collects in the foreground, returning the
