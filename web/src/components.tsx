@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError } from './api'
+import { ApiError, type Page } from './api'
 
 /** CopyButton copies text to the clipboard and says so. */
 export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
@@ -115,4 +115,79 @@ export function Empty({ children }: { children: ComponentChildren }) {
 
 export function registryHost(): string {
   return location.host
+}
+
+export function SearchBox({ label, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+  return <input type="search" placeholder={label} aria-label={label} value={value} onInput={(e) => onChange(e.currentTarget.value)} />
+}
+
+export interface Col {
+  label: string
+  num?: boolean
+  /** hidden columns are named for screen readers only (an actions column). */
+  hidden?: boolean
+}
+
+/** Table is a horizontally scrollable table with a header row. */
+export function Table({ label, cols, children, foot, striped = true }: { label?: string; cols: Col[]; children: ComponentChildren; foot?: ComponentChildren; striped?: boolean }) {
+  return (
+    <div class="overflow-auto">
+      <table class={striped ? 'striped' : undefined} aria-label={label}>
+        <thead>
+          <tr>
+            {cols.map((c) => (
+              <th scope="col" key={c.label} class={c.num ? 'num' : undefined}>
+                {c.hidden ? <span class="visually-hidden">{c.label}</span> : c.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+        {foot && <tfoot>{foot}</tfoot>}
+      </table>
+    </div>
+  )
+}
+
+/** usePaged is a server-paginated list with an optional search: changing
+ *  the search goes back to page 1. */
+export function usePaged<T>(load: (page: number, q: string) => Promise<Page<T>>, deps: unknown[]) {
+  const [page, setPage] = useState(1)
+  const [search, setSearchValue] = useState('')
+  const q = useDebounced(search.trim())
+  const res = useLoad(() => load(page, q), [...deps, page, q])
+  const setSearch = (v: string) => {
+    setSearchValue(v)
+    setPage(1)
+  }
+  return { page, setPage, search, setSearch, q, res }
+}
+
+/** useAction runs state-changing calls, optionally after a confirmation,
+ *  keeps the last error and reloads the list after success. */
+export function useAction(reload: () => void) {
+  const [error, setError] = useState<unknown>(null)
+  const run = async (fn: () => Promise<unknown>, confirmText?: string) => {
+    if (confirmText && !confirm(confirmText)) return
+    setError(null)
+    try {
+      await fn()
+      reload()
+    } catch (err) {
+      setError(err)
+    }
+  }
+  return { error, run }
+}
+
+export function Breadcrumb({ items }: { items: { label: string; href?: string }[] }) {
+  return (
+    <nav aria-label="breadcrumb">
+      <ul>
+        {items.map((it) => (
+          <li key={it.label}>{it.href ? <a href={it.href}>{it.label}</a> : it.label}</li>
+        ))}
+      </ul>
+    </nav>
+  )
 }

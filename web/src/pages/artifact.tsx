@@ -1,5 +1,5 @@
 import { get, repoPath, type Artifact, type HistoryEntry, type Layers } from '../api'
-import { Code, CopyButton, ErrorBox, Loading, registryHost, useLoad } from '../components'
+import { Breadcrumb, Code, CopyButton, ErrorBox, Loading, registryHost, Table, useLoad } from '../components'
 import { absTime, humanSize, platformText, relTime, shortDigest } from '../format'
 import { artifactHref } from './repository'
 
@@ -11,20 +11,16 @@ function KeyValues({ title, values }: { title: string; values?: Record<string, s
       {entries.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <div class="overflow-auto">
-          <table>
-            <tbody>
-              {entries.map(([k, v]) => (
-                <tr key={k}>
-                  <th scope="row" class="mono wrap">
-                    {k}
-                  </th>
-                  <td class="mono wrap">{v}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table cols={[{ label: 'Key' }, { label: 'Value' }]} striped={false}>
+          {entries.map(([k, v]) => (
+            <tr key={k}>
+              <th scope="row" class="mono wrap">
+                {k}
+              </th>
+              <td class="mono wrap">{v}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   )
@@ -42,43 +38,30 @@ function LayersTable({ base }: { base: string }) {
       {ls.length === 0 ? (
         <p class="muted">No layers.</p>
       ) : (
-        <div class="overflow-auto">
-          <table class="striped" aria-label="Layers">
-            <thead>
-              <tr>
-                <th scope="col" class="num">
-                  #
-                </th>
-                <th scope="col">Digest</th>
-                <th scope="col">Media type</th>
-                <th scope="col" class="num">
-                  Size
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {ls.map((l, i) => (
-                <tr key={l.digest + i}>
-                  <td class="num">{i + 1}</td>
-                  <td class="nowrap">
-                    <span class="mono" title={l.digest}>
-                      {shortDigest(l.digest)}
-                    </span>{' '}
-                    <CopyButton text={l.digest} />
-                  </td>
-                  <td class="small wrap">{l.media_type}</td>
-                  <td class="num">{humanSize(l.size)}</td>
-                </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <td colSpan={3}>Total of {ls.length} layers (compressed)</td>
-                <td class="num">{humanSize(total)}</td>
-              </tr>
-            </tfoot>
-          </table>
-        </div>
+        <Table
+          label="Layers"
+          cols={[{ label: '#', num: true }, { label: 'Digest' }, { label: 'Media type' }, { label: 'Size', num: true }]}
+          foot={
+            <tr>
+              <td colSpan={3}>Total of {ls.length} layers (compressed)</td>
+              <td class="num">{humanSize(total)}</td>
+            </tr>
+          }
+        >
+          {ls.map((l, i) => (
+            <tr key={l.digest + i}>
+              <td class="num">{i + 1}</td>
+              <td class="nowrap">
+                <span class="mono" title={l.digest}>
+                  {shortDigest(l.digest)}
+                </span>{' '}
+                <CopyButton text={l.digest} />
+              </td>
+              <td class="small wrap">{l.media_type}</td>
+              <td class="num nowrap">{humanSize(l.size)}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   )
@@ -93,31 +76,20 @@ function History({ base }: { base: string }) {
       <ErrorBox error={res.error} />
       {res.data && res.data.length === 0 && <p class="muted">The image config records no history.</p>}
       {res.data && res.data.length > 0 && (
-        <div class="overflow-auto">
-          <table class="striped" aria-label="Build history">
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Created by</th>
-                <th scope="col">Layer</th>
-              </tr>
-            </thead>
-            <tbody>
-              {res.data.map((h, i) => (
-                <tr key={i}>
-                  <td class="nowrap" title={absTime(h.created)}>
-                    {relTime(h.created, '—')}
-                  </td>
-                  <td class="mono wrap">
-                    {h.created_by}
-                    {h.comment && <div class="muted small">{h.comment}</div>}
-                  </td>
-                  <td>{h.empty_layer ? <span class="muted">empty</span> : 'layer'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table label="Build history" cols={[{ label: 'Created' }, { label: 'Created by' }, { label: 'Layer' }]}>
+          {res.data.map((h, i) => (
+            <tr key={i}>
+              <td class="nowrap" title={absTime(h.created)}>
+                {relTime(h.created, '—')}
+              </td>
+              <td class="mono wrap">
+                {h.created_by}
+                {h.comment && <div class="muted small">{h.comment}</div>}
+              </td>
+              <td>{h.empty_layer ? <span class="muted">empty</span> : 'layer'}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   )
@@ -133,20 +105,14 @@ export function ArtifactPage({ project, repo, reference }: { path?: string; proj
   const labels = (a?.extra_attrs?.config?.Labels ?? null) as Record<string, string> | null
   return (
     <section>
-      <nav aria-label="breadcrumb">
-        <ul>
-          <li>
-            <a href="/">Projects</a>
-          </li>
-          <li>
-            <a href={`/projects/${encodeURIComponent(project!)}`}>{project}</a>
-          </li>
-          <li>
-            <a href={`/projects/${encodeURIComponent(project!)}/repositories/${encodeURIComponent(repo!)}`}>{repo}</a>
-          </li>
-          <li>{reference!.startsWith('sha256:') ? shortDigest(reference!) : reference}</li>
-        </ul>
-      </nav>
+      <Breadcrumb
+        items={[
+          { label: 'Projects', href: '/' },
+          { label: project!, href: `/projects/${encodeURIComponent(project!)}` },
+          { label: repo!, href: `/projects/${encodeURIComponent(project!)}/repositories/${encodeURIComponent(repo!)}` },
+          { label: reference!.startsWith('sha256:') ? shortDigest(reference!) : reference! },
+        ]}
+      />
       <ErrorBox error={res.error} />
       {res.loading && !a && <Loading what="artifact" />}
       {a && (
@@ -220,28 +186,18 @@ export function ArtifactPage({ project, repo, reference }: { path?: string; proj
           {a.references.length > 0 && (
             <section>
               <h2>Platforms</h2>
-              <div class="overflow-auto">
-                <table class="striped">
-                  <thead>
-                    <tr>
-                      <th scope="col">Platform</th>
-                      <th scope="col">Digest</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {a.references.map((r) => (
-                      <tr key={r.child_digest}>
-                        <td>{platformText(r.platform)}</td>
-                        <td>
-                          <a class="mono" href={artifactHref(project!, repo!, r.child_digest)}>
-                            {shortDigest(r.child_digest)}
-                          </a>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table cols={[{ label: 'Platform' }, { label: 'Digest' }]}>
+                {a.references.map((r) => (
+                  <tr key={r.child_digest}>
+                    <td>{platformText(r.platform)}</td>
+                    <td>
+                      <a class="mono" href={artifactHref(project!, repo!, r.child_digest)}>
+                        {shortDigest(r.child_digest)}
+                      </a>
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             </section>
           )}
           {a.type === 'IMAGE' && a.references.length === 0 && (

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { list, roleName, roles, send, type Member, type Project } from '../api'
-import { ErrorBox, Loading, Pager, useLoad } from '../components'
+import { ErrorBox, Loading, Pager, Table, useAction, usePaged } from '../components'
 
 const pageSize = 15
 
@@ -44,29 +44,11 @@ function AddMember({ project, onDone }: { project: Project; onDone: () => void }
 }
 
 export function Members({ project }: { project: Project }) {
-  const [page, setPage] = useState(1)
-  const [error, setError] = useState<unknown>(null)
   const base = `/projects/${encodeURIComponent(project.name)}/members`
-  const res = useLoad(() => list<Member>(base, page, pageSize), [project.name, page])
-  const change = async (m: Member, role: number) => {
-    setError(null)
-    try {
-      await send('PUT', `${base}/${m.id}`, { role_id: role })
-      res.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
-  const remove = async (m: Member) => {
-    if (!confirm(`Remove ${m.entity_name} from ${project.name}?`)) return
-    setError(null)
-    try {
-      await send('DELETE', `${base}/${m.id}`)
-      res.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
+  const { page, setPage, res } = usePaged((page) => list<Member>(base, page, pageSize), [project.name])
+  const { error, run } = useAction(res.reload)
+  const change = (m: Member, role: number) => run(() => send('PUT', `${base}/${m.id}`, { role_id: role }))
+  const remove = (m: Member) => run(() => send('DELETE', `${base}/${m.id}`), `Remove ${m.entity_name} from ${project.name}?`)
   return (
     <>
       <AddMember project={project} onDone={res.reload} />
@@ -74,42 +56,28 @@ export function Members({ project }: { project: Project }) {
       {res.loading && !res.data && <Loading what="members" />}
       {res.data && (
         <>
-          <div class="overflow-auto">
-            <table class="striped">
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {res.data.items.map((m) => (
-                  <tr key={m.id}>
-                    <td>{m.entity_name}</td>
-                    <td>{m.entity_type === 'u' ? 'user' : m.entity_type}</td>
-                    <td>
-                      <select class="compact" aria-label={`Role of ${m.entity_name}`} value={m.role_id} onChange={(e) => change(m, Number(e.currentTarget.value))}>
-                        {roles.map((r) => (
-                          <option key={r.id} value={r.id}>
-                            {r.name}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td class="actions">
-                      <button type="button" class="secondary outline compact" onClick={() => remove(m)} aria-label={`Remove ${m.entity_name}`}>
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table cols={[{ label: 'Member' }, { label: 'Type' }, { label: 'Role' }, { label: 'Actions', hidden: true }]}>
+            {res.data.items.map((m) => (
+              <tr key={m.id}>
+                <td>{m.entity_name}</td>
+                <td>{m.entity_type === 'u' ? 'user' : m.entity_type}</td>
+                <td>
+                  <select class="compact" aria-label={`Role of ${m.entity_name}`} value={m.role_id} onChange={(e) => change(m, Number(e.currentTarget.value))}>
+                    {roles.map((r) => (
+                      <option key={r.id} value={r.id}>
+                        {r.name}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td class="actions">
+                  <button type="button" class="secondary outline compact" onClick={() => remove(m)} aria-label={`Remove ${m.entity_name}`}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
           {res.data.total === 0 && <p>No members. Add users above to give them a role in {project.name}.</p>}
           <Pager page={page} pageSize={pageSize} total={res.data.total} onPage={setPage} />
           <p class="muted small">Roles: {roles.map((r) => roleName(r.id)).join(', ')}.</p>

@@ -1,6 +1,5 @@
-import { useState } from 'preact/hooks'
 import { get, list, type Project, type Repository } from '../api'
-import { Code, Empty, ErrorBox, Loading, Pager, registryHost, useDebounced, useLoad } from '../components'
+import { Breadcrumb, Code, Empty, ErrorBox, Loading, Pager, registryHost, SearchBox, Table, useLoad, usePaged } from '../components'
 import { relTime } from '../format'
 import { Members } from './members'
 import { Robots } from './robots'
@@ -16,26 +15,14 @@ const tabs = [
 ]
 
 function Repositories({ project }: { project: Project }) {
-  const [page, setPage] = useState(1)
-  const [search, setSearch] = useState('')
-  const q = useDebounced(search.trim())
-  const res = useLoad(
-    () => list<Repository>(`/projects/${encodeURIComponent(project.name)}/repositories`, page, pageSize, q ? { q: `name=~${q}` } : {}),
-    [project.name, page, q],
+  const { page, setPage, search, setSearch, q, res } = usePaged(
+    (page, q) => list<Repository>(`/projects/${encodeURIComponent(project.name)}/repositories`, page, pageSize, q ? { q: `name=~${q}` } : {}),
+    [project.name],
   )
   const host = registryHost()
   return (
     <>
-      <input
-        type="search"
-        placeholder="Search repositories"
-        aria-label="Search repositories"
-        value={search}
-        onInput={(e) => {
-          setSearch(e.currentTarget.value)
-          setPage(1)
-        }}
-      />
+      <SearchBox label="Search repositories" value={search} onChange={setSearch} />
       <ErrorBox error={res.error} />
       {res.loading && !res.data && <Loading what="repositories" />}
       {res.data && res.data.total === 0 && !q && (
@@ -50,37 +37,21 @@ function Repositories({ project }: { project: Project }) {
       {res.data && res.data.total === 0 && q && <p>No repository matches “{q}”.</p>}
       {res.data && res.data.total > 0 && (
         <>
-          <div class="overflow-auto">
-            <table class="striped">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col" class="num">
-                    Artifacts
-                  </th>
-                  <th scope="col" class="num">
-                    Pulls
-                  </th>
-                  <th scope="col">Last modified</th>
+          <Table cols={[{ label: 'Name' }, { label: 'Artifacts', num: true }, { label: 'Pulls', num: true }, { label: 'Last modified' }]}>
+            {res.data.items.map((r) => {
+              const rest = r.name.slice(project.name.length + 1)
+              return (
+                <tr key={r.id}>
+                  <td>
+                    <a href={`/projects/${encodeURIComponent(project.name)}/repositories/${encodeURIComponent(rest)}`}>{r.name}</a>
+                  </td>
+                  <td class="num">{r.artifact_count}</td>
+                  <td class="num">{r.pull_count}</td>
+                  <td title={r.update_time}>{relTime(r.update_time)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {res.data.items.map((r) => {
-                  const rest = r.name.slice(project.name.length + 1)
-                  return (
-                    <tr key={r.id}>
-                      <td>
-                        <a href={`/projects/${encodeURIComponent(project.name)}/repositories/${encodeURIComponent(rest)}`}>{r.name}</a>
-                      </td>
-                      <td class="num">{r.artifact_count}</td>
-                      <td class="num">{r.pull_count}</td>
-                      <td title={r.update_time}>{relTime(r.update_time)}</td>
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </table>
-          </div>
+              )
+            })}
+          </Table>
           <Pager page={page} pageSize={pageSize} total={res.data.total} onPage={setPage} />
         </>
       )}
@@ -93,14 +64,7 @@ export function ProjectPage({ project: name, tab = 'repositories' }: { path?: st
   const p = res.data
   return (
     <section>
-      <nav aria-label="breadcrumb">
-        <ul>
-          <li>
-            <a href="/">Projects</a>
-          </li>
-          <li>{name}</li>
-        </ul>
-      </nav>
+      <Breadcrumb items={[{ label: 'Projects', href: '/' }, { label: name! }]} />
       <ErrorBox error={res.error} />
       {res.loading && !p && <Loading what="project" />}
       {p && (

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { list, roleName, send, type Project } from '../api'
-import { Code, Empty, ErrorBox, Loading, Pager, registryHost, useDebounced, useLoad } from '../components'
+import { Code, Empty, ErrorBox, Loading, Pager, registryHost, SearchBox, Table, usePaged } from '../components'
 import { relTime } from '../format'
 
 const pageSize = 15
@@ -52,11 +52,8 @@ function CreateProject({ onDone }: { onDone: (name: string) => void }) {
 
 export function Projects(_: { path?: string }) {
   const loc = useLocation()
-  const [page, setPage] = useState(1)
-  const [search, setSearch] = useState('')
   const [creating, setCreating] = useState(false)
-  const q = useDebounced(search.trim())
-  const res = useLoad(() => list<Project>('/projects', page, pageSize, q ? { q: `name=~${q}` } : {}), [page, q])
+  const { page, setPage, search, setSearch, q, res } = usePaged((page, q) => list<Project>('/projects', page, pageSize, q ? { q: `name=~${q}` } : {}), [])
   return (
     <section>
       <div class="titlebar">
@@ -66,16 +63,7 @@ export function Projects(_: { path?: string }) {
         </button>
       </div>
       {creating && <CreateProject onDone={(name) => loc.route(`/projects/${encodeURIComponent(name)}`)} />}
-      <input
-        type="search"
-        placeholder="Search projects by name"
-        aria-label="Search projects by name"
-        value={search}
-        onInput={(e) => {
-          setSearch(e.currentTarget.value)
-          setPage(1)
-        }}
-      />
+      <SearchBox label="Search projects by name" value={search} onChange={setSearch} />
       <ErrorBox error={res.error} />
       {res.loading && !res.data && <Loading what="projects" />}
       {res.data && res.data.total === 0 && !q && (
@@ -90,34 +78,19 @@ export function Projects(_: { path?: string }) {
       {res.data && res.data.total === 0 && q && <p>No project matches “{q}”.</p>}
       {res.data && res.data.total > 0 && (
         <>
-          <div class="overflow-auto">
-            <table class="striped">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Access</th>
-                  <th scope="col">Your role</th>
-                  <th scope="col" class="num">
-                    Repositories
-                  </th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {res.data.items.map((p) => (
-                  <tr key={p.project_id}>
-                    <td>
-                      <a href={`/projects/${encodeURIComponent(p.name)}`}>{p.name}</a>
-                    </td>
-                    <td>{p.metadata?.public === 'true' ? <mark class="pub">public</mark> : 'private'}</td>
-                    <td>{p.current_user_role_id ? roleName(p.current_user_role_id) : '—'}</td>
-                    <td class="num">{p.repo_count}</td>
-                    <td title={p.creation_time}>{relTime(p.creation_time)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table cols={[{ label: 'Name' }, { label: 'Access' }, { label: 'Your role' }, { label: 'Repositories', num: true }, { label: 'Created' }]}>
+            {res.data.items.map((p) => (
+              <tr key={p.project_id}>
+                <td>
+                  <a href={`/projects/${encodeURIComponent(p.name)}`}>{p.name}</a>
+                </td>
+                <td>{p.metadata?.public === 'true' ? <mark class="pub">public</mark> : 'private'}</td>
+                <td>{p.current_user_role_id ? roleName(p.current_user_role_id) : '—'}</td>
+                <td class="num">{p.repo_count}</td>
+                <td title={p.creation_time}>{relTime(p.creation_time)}</td>
+              </tr>
+            ))}
+          </Table>
           <Pager page={page} pageSize={pageSize} total={res.data.total} onPage={setPage} />
         </>
       )}

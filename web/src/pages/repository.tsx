@@ -1,6 +1,5 @@
-import { useState } from 'preact/hooks'
 import { list, repoPath, type Artifact } from '../api'
-import { Code, CopyButton, Empty, ErrorBox, Loading, Pager, registryHost, useDebounced, useLoad } from '../components'
+import { Breadcrumb, Code, CopyButton, Empty, ErrorBox, Loading, Pager, registryHost, SearchBox, Table, usePaged } from '../components'
 import { absTime, humanSize, platformText, relTime, shortDigest } from '../format'
 
 const pageSize = 15
@@ -45,40 +44,18 @@ function Platforms({ a }: { a: Artifact }) {
 }
 
 export function RepositoryPage({ project, repo }: { path?: string; project?: string; repo?: string }) {
-  const [page, setPage] = useState(1)
-  const [search, setSearch] = useState('')
-  const q = useDebounced(search.trim())
   const name = `${project}/${repo}`
-  const res = useLoad(
-    () => list<Artifact>(repoPath(project!, name) + '/artifacts', page, pageSize, { with_tag: 'true', ...(q ? { q: `tags=~${q}` } : {}) }),
-    [project, repo, page, q],
+  const { page, setPage, search, setSearch, q, res } = usePaged(
+    (page, q) => list<Artifact>(repoPath(project!, name) + '/artifacts', page, pageSize, { with_tag: 'true', ...(q ? { q: `tags=~${q}` } : {}) }),
+    [project, repo],
   )
   const host = registryHost()
   return (
     <section>
-      <nav aria-label="breadcrumb">
-        <ul>
-          <li>
-            <a href="/">Projects</a>
-          </li>
-          <li>
-            <a href={`/projects/${encodeURIComponent(project!)}`}>{project}</a>
-          </li>
-          <li>{repo}</li>
-        </ul>
-      </nav>
+      <Breadcrumb items={[{ label: 'Projects', href: '/' }, { label: project!, href: `/projects/${encodeURIComponent(project!)}` }, { label: repo! }]} />
       <h1 class="wrap">{name}</h1>
       <Code text={`docker pull ${host}/${name}:TAG`} />
-      <input
-        type="search"
-        placeholder="Filter by tag"
-        aria-label="Filter artifacts by tag"
-        value={search}
-        onInput={(e) => {
-          setSearch(e.currentTarget.value)
-          setPage(1)
-        }}
-      />
+      <SearchBox label="Filter artifacts by tag" value={search} onChange={setSearch} />
       <ErrorBox error={res.error} />
       {res.loading && !res.data && <Loading what="artifacts" />}
       {res.data && res.data.total === 0 && !q && (
@@ -91,57 +68,49 @@ export function RepositoryPage({ project, repo }: { path?: string; project?: str
       {res.data && res.data.total === 0 && q && <p>No artifact has a tag matching “{q}”.</p>}
       {res.data && res.data.total > 0 && (
         <>
-          <div class="overflow-auto">
-            <table class="striped artifacts" aria-label="Artifacts">
-              <thead>
-                <tr>
-                  <th scope="col">Digest</th>
-                  <th scope="col">Tags</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Platforms</th>
-                  <th scope="col" class="num">
-                    Size
-                  </th>
-                  <th scope="col">Pushed</th>
-                  <th scope="col">Last pull</th>
-                  <th scope="col" class="num">
-                    Pulls
-                  </th>
+          <Table
+            label="Artifacts"
+            cols={[
+              { label: 'Digest' },
+              { label: 'Tags' },
+              { label: 'Type' },
+              { label: 'Platforms' },
+              { label: 'Size', num: true },
+              { label: 'Pushed' },
+              { label: 'Last pull' },
+              { label: 'Pulls', num: true },
+            ]}
+          >
+            {res.data.items.map((a) => {
+              const href = artifactHref(project!, repo!, a.digest)
+              return (
+                <tr key={a.digest}>
+                  <td class="nowrap">
+                    <a href={href} class="mono" title={a.digest}>
+                      {shortDigest(a.digest)}
+                    </a>{' '}
+                    <CopyButton text={a.digest} label="Copy" />
+                  </td>
+                  <td>
+                    <Tags a={a} href={href} />
+                  </td>
+                  <td>
+                    {a.type}
+                    <div class="muted small wrap" title={a.manifest_media_type}>
+                      {a.media_type}
+                    </div>
+                  </td>
+                  <td>
+                    <Platforms a={a} />
+                  </td>
+                  <td class="num nowrap">{humanSize(a.size)}</td>
+                  <td title={absTime(a.push_time)}>{relTime(a.push_time)}</td>
+                  <td title={absTime(a.pull_time)}>{relTime(a.pull_time)}</td>
+                  <td class="num">{a.pull_count}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {res.data.items.map((a) => {
-                  const href = artifactHref(project!, repo!, a.digest)
-                  return (
-                    <tr key={a.digest}>
-                      <td class="nowrap">
-                        <a href={href} class="mono" title={a.digest}>
-                          {shortDigest(a.digest)}
-                        </a>{' '}
-                        <CopyButton text={a.digest} label="Copy" />
-                      </td>
-                      <td>
-                        <Tags a={a} href={href} />
-                      </td>
-                      <td>
-                        {a.type}
-                        <div class="muted small wrap" title={a.manifest_media_type}>
-                          {a.media_type}
-                        </div>
-                      </td>
-                      <td>
-                        <Platforms a={a} />
-                      </td>
-                      <td class="num">{humanSize(a.size)}</td>
-                      <td title={absTime(a.push_time)}>{relTime(a.push_time)}</td>
-                      <td title={absTime(a.pull_time)}>{relTime(a.pull_time)}</td>
-                      <td class="num">{a.pull_count}</td>
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </table>
-          </div>
+              )
+            })}
+          </Table>
           <Pager page={page} pageSize={pageSize} total={res.data.total} onPage={setPage} />
         </>
       )}

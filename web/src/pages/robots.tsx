@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { list, send, type Project, type Robot } from '../api'
-import { Code, CopyButton, ErrorBox, Loading, Pager, registryHost, useLoad } from '../components'
+import { Code, CopyButton, ErrorBox, Loading, Pager, registryHost, Table, useAction, usePaged } from '../components'
 import { relTime } from '../format'
 
 const pageSize = 15
@@ -114,21 +114,11 @@ function permText(r: Robot): string {
 }
 
 export function Robots({ project }: { project: Project }) {
-  const [page, setPage] = useState(1)
   const [created, setCreated] = useState<Created | null>(null)
-  const [error, setError] = useState<unknown>(null)
   const [open, setOpen] = useState(false)
-  const res = useLoad(() => list<Robot>('/robots', page, pageSize, { q: `Level=project,ProjectID=${project.project_id}` }), [project.project_id, page])
-  const remove = async (r: Robot) => {
-    if (!confirm(`Delete robot account ${r.name}? Clients using its secret will be refused.`)) return
-    setError(null)
-    try {
-      await send('DELETE', `/robots/${r.id}`)
-      res.reload()
-    } catch (err) {
-      setError(err)
-    }
-  }
+  const { page, setPage, res } = usePaged((page) => list<Robot>('/robots', page, pageSize, { q: `Level=project,ProjectID=${project.project_id}` }), [project.project_id])
+  const { error, run } = useAction(res.reload)
+  const remove = (r: Robot) => run(() => send('DELETE', `/robots/${r.id}`), `Delete robot account ${r.name}? Clients using its secret will be refused.`)
   return (
     <>
       {created && <Secret c={created} onClose={() => setCreated(null)} />}
@@ -153,40 +143,25 @@ export function Robots({ project }: { project: Project }) {
       {res.data && res.data.total === 0 && <p>No robot accounts in {project.name}.</p>}
       {res.data && res.data.total > 0 && (
         <>
-          <div class="overflow-auto">
-            <table class="striped">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Permissions</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {res.data.items.map((r) => (
-                  <tr key={r.id}>
-                    <td>
-                      {r.name}
-                      {r.description && <div class="muted small">{r.description}</div>}
-                      {r.disable && <mark>disabled</mark>}
-                    </td>
-                    <td>{permText(r)}</td>
-                    <td>{r.expires_at > 0 ? relTime(new Date(r.expires_at * 1000).toISOString()) : 'never'}</td>
-                    <td title={r.creation_time}>{relTime(r.creation_time)}</td>
-                    <td class="actions">
-                      <button type="button" class="secondary outline compact" onClick={() => remove(r)} aria-label={`Delete ${r.name}`}>
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table cols={[{ label: 'Name' }, { label: 'Permissions' }, { label: 'Expires' }, { label: 'Created' }, { label: 'Actions', hidden: true }]}>
+            {res.data.items.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  {r.name}
+                  {r.description && <div class="muted small">{r.description}</div>}
+                  {r.disable && <mark>disabled</mark>}
+                </td>
+                <td>{permText(r)}</td>
+                <td>{r.expires_at > 0 ? relTime(new Date(r.expires_at * 1000).toISOString()) : 'never'}</td>
+                <td title={r.creation_time}>{relTime(r.creation_time)}</td>
+                <td class="actions">
+                  <button type="button" class="secondary outline compact" onClick={() => remove(r)} aria-label={`Delete ${r.name}`}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
           <Pager page={page} pageSize={pageSize} total={res.data.total} onPage={setPage} />
         </>
       )}
