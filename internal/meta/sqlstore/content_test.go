@@ -109,7 +109,9 @@ func TestContentListingSpeed(t *testing.T) {
 					best = min(best, time.Since(start))
 				}
 				t.Logf("%s: %v", name, best)
-				if limit := 100 * time.Millisecond; best > limit && !raceEnabled {
+				// The bound catches a lost index or an N+1 query (seconds), not noise:
+				// figures belong to the benchmark; this test only logs them.
+				if limit := 500 * time.Millisecond; best > limit && !raceEnabled {
 					t.Errorf("%s took %v, want < %v", name, best, limit)
 				}
 			}
