@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,25 @@ func secure(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
+// sameOrigin reports whether a browser's request came from a page of this
+// server: an Origin header, when the browser sends one, must name r.Host
+// or, behind a proxy that rewrites Host, X-Forwarded-Host (a page on
+// another site cannot set either). It keeps other sites from logging a
+// visitor in to an account of theirs with a cross-site form (login CSRF)
+// or logging them out.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return false
+	}
+	fwd, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Host"), ",")
+	return u.Host == r.Host || (fwd != "" && u.Host == strings.TrimSpace(fwd))
+}
+
 // login is POST /c/login with JSON {"username","password"} (the SPA) or a
 // form (no script): it sets the session cookie. JSON callers get the
 // session; form callers are redirected to / (or /login?error=...).
@@ -54,6 +74,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use POST")
+		return
+	}
+	if !sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "FORBIDDEN", "cross-origin login refused")
 		return
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -112,6 +136,10 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use POST")
+		return
+	}
+	if !sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "FORBIDDEN", "cross-origin logout refused")
 		return
 	}
 	if s := h.authn.Sessions(); s != nil {

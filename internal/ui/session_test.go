@@ -96,7 +96,12 @@ func TestSessionEndpoints(t *testing.T) {
 	if resp, _ := b.do(http.MethodPost, "/c/login", "text/plain", `alice`, nil); resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Fatalf("text login = %d", resp.StatusCode)
 	}
-	resp, body := b.do(http.MethodPost, "/c/login", "application/json", `{"username":"alice","password":"Alice-pass-1"}`, nil)
+	if resp, _ := b.do(http.MethodPost, "/c/login", "application/x-www-form-urlencoded", "username=alice&password=Alice-pass-1",
+		map[string]string{"Origin": "https://evil.example"}); resp.StatusCode != http.StatusForbidden || resp.Header.Get("Set-Cookie") != "" {
+		t.Fatalf("cross-origin form login = %d, Set-Cookie %q", resp.StatusCode, resp.Header.Get("Set-Cookie"))
+	}
+	resp, body := b.do(http.MethodPost, "/c/login", "application/json", `{"username":"alice","password":"Alice-pass-1"}`,
+		map[string]string{"Origin": hs.URL})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("login = %d %s", resp.StatusCode, body)
 	}
