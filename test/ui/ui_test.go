@@ -164,6 +164,23 @@ func (s *server) api(t *testing.T, method, path string, body any) {
 	}
 }
 
+// get returns the body of a successful GET /api/v2.0{path} as admin.
+func (s *server) get(t *testing.T, path string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.url+"/api/v2.0"+path, nil)
+	req.SetBasicAuth("admin", adminPassword)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d %s", path, resp.StatusCode, b)
+	}
+	return b
+}
+
 func (s *server) opts(ctx context.Context) []remote.Option {
 	return []remote.Option{remote.WithContext(ctx), remote.WithAuth(&authn.Basic{Username: "admin", Password: adminPassword})}
 }
@@ -229,6 +246,21 @@ func (s *server) pushHello(t *testing.T) {
 	}
 	if _, err := remote.Image(s.ref(t, "team/hello:v1"), s.opts(ctx)...); err != nil {
 		t.Fatalf("pull team/hello:v1: %v", err)
+	}
+	// Pulls are counted in the background: wait until the count shows.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var art struct {
+			PullCount int `json:"pull_count"`
+		}
+		if err := json.Unmarshal(s.get(t, "/projects/team/repositories/hello/artifacts/v1"), &art); err != nil {
+			t.Fatal(err)
+		}
+		if art.PullCount > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pull of team/hello:v1 was not counted within 15s")
+		}
 	}
 }
 
