@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/berth-oci/berth/internal/auth/token"
 	"github.com/berth-oci/berth/internal/config"
@@ -28,7 +29,9 @@ func runTokenKey(_ context.Context, args []string, stdout, stderr io.Writer) int
 		sub, rest = args[0], args[1:]
 	}
 	var kid string
-	if sub == "retire" && len(rest) > 0 && rest[0] != "" && rest[0][0] != '-' {
+	// Key ids are base64url and may start with '-': the first argument
+	// after retire is the id unless it is one of this command's flags.
+	if sub == "retire" && len(rest) > 0 && !isTokenKeyFlag(rest[0]) {
 		kid, rest = rest[0], rest[1:]
 	}
 	if code, ok := parseFlags(fs, rest, tokenKeySynopsis, stdout, stderr); !ok {
@@ -79,4 +82,10 @@ func runTokenKey(_ context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	return exitOK
+}
+
+// isTokenKeyFlag reports whether arg is a flag of "berth token-key".
+func isTokenKeyFlag(arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return strings.HasPrefix(arg, "-") && (name == "config" || name == "data" || name == "h" || name == "help")
 }

@@ -33,6 +33,9 @@ func TestTokenKeyCommand(t *testing.T) {
 	if code, out, _ := run("list"); code != 0 || strings.Contains(out, first[0]) || !strings.Contains(out, newKid+"  (active") {
 		t.Errorf("list after rotate and retire = %d %q", code, out)
 	}
+	if !isTokenKeyFlag("--data=/x") || !isTokenKeyFlag("-config") || isTokenKeyFlag("-AbCdEf") || isTokenKeyFlag("--kid-like") {
+		t.Error("isTokenKeyFlag misreads flags and key ids")
+	}
 	for _, bad := range [][]string{{}, {"retire"}, {"bogus"}, {"list", "extra"}} {
 		if code, _, _ := run(bad...); code != 2 {
 			t.Errorf("token-key %q = %d, want 2", bad, code)
