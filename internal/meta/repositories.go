@@ -138,8 +138,9 @@ const (
 )
 
 // ArtifactFilter narrows ListArtifacts and CountArtifacts. Without Digest
-// only top-level artifacts are listed: manifests that are neither a child
-// of an index nor a referrer of a manifest in the same repository.
+// only top-level artifacts are listed: manifests that are tagged, or that
+// are neither a child of an index nor a referrer of a manifest in the same
+// repository.
 type ArtifactFilter struct {
 	Digest      digest.Digest // exact digest (top-level or not)
 	Tag         string        // has this tag

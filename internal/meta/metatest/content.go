@@ -251,6 +251,25 @@ func testArtifacts(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			want := []digest.Digest{f.child1.Digest, f.child2.Digest}
 			diff(t, "ListChildArtifacts", want, artifactDigests(children), cmpopts.SortSlices(func(a, b digest.Digest) bool { return a < b }))
 		}},
+		{"TaggedChildIsListed", func(t *testing.T, s meta.Store) {
+			// A platform image pushed by tag and also named by an index
+			// stays a top-level artifact, so its tag is never hidden.
+			c := ctx(t)
+			f := newContentFixture(t, s)
+			must(t, s.AddTag(c, "p1/a", "amd64", f.child1.Digest))
+			got, err := s.ListArtifacts(c, "p1/a", meta.ArtifactFilter{Sort: meta.SortByPushTime}, meta.Window{})
+			must(t, err)
+			diff(t, "ListArtifacts with a tagged child", []digest.Digest{f.child1.Digest, f.index.Digest, f.untagged.Digest}, artifactDigests(got))
+			n, err := s.CountArtifacts(c, "p1/a", meta.ArtifactFilter{})
+			must(t, err)
+			if n != 3 {
+				t.Errorf("CountArtifacts = %d, want 3", n)
+			}
+			must(t, s.DeleteTag(c, "p1/a", "amd64"))
+			got, err = s.ListArtifacts(c, "p1/a", meta.ArtifactFilter{Sort: meta.SortByPushTime}, meta.Window{})
+			must(t, err)
+			diff(t, "ListArtifacts once the child is untagged", []digest.Digest{f.index.Digest, f.untagged.Digest}, artifactDigests(got))
+		}},
 		{"Tags", func(t *testing.T, s meta.Store) {
 			c := ctx(t)
 			f := newContentFixture(t, s)

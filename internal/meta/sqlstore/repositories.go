@@ -12,16 +12,20 @@ import (
 
 var _ meta.Repositories = (*Store)(nil)
 
-// rootCond is true for a top-level artifact: manifest alias is neither a
-// child of an index nor a referrer of a manifest in the same repository.
-// Both lookups are index probes (manifest_children_child then the
-// manifests primary key; the manifests (repository_id, digest) key): the
-// scalar subquery keeps planners from walking the repository's manifests.
+// rootCond is true for a top-level artifact: manifest alias is tagged, or
+// is neither a child of an index nor a referrer of a manifest in the same
+// repository (a tagged child, such as one platform's image pushed by tag
+// before its index, stays listed so its tags are never hidden). The
+// lookups are index probes (tags_manifest; manifest_children_child then
+// the manifests primary key; the manifests (repository_id, digest) key):
+// the scalar subquery keeps planners from walking the repository's
+// manifests.
 func rootCond(alias string) string {
-	return `NOT EXISTS (SELECT 1 FROM manifest_children rc WHERE rc.child_digest = ` + alias + `.digest
+	return `(EXISTS (SELECT 1 FROM tags rt WHERE rt.manifest_id = ` + alias + `.id)
+		OR (NOT EXISTS (SELECT 1 FROM manifest_children rc WHERE rc.child_digest = ` + alias + `.digest
 			AND (SELECT rp.repository_id FROM manifests rp WHERE rp.id = rc.manifest_id) = ` + alias + `.repository_id)
 		AND (` + alias + `.subject_digest IS NULL OR NOT EXISTS (SELECT 1 FROM manifests rs
-			WHERE rs.repository_id = ` + alias + `.repository_id AND rs.digest = ` + alias + `.subject_digest))`
+			WHERE rs.repository_id = ` + alias + `.repository_id AND rs.digest = ` + alias + `.subject_digest))))`
 }
 
 // hasManifest is true for a repository r holding at least one manifest.
