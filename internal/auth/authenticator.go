@@ -18,6 +18,7 @@ import (
 	"github.com/berth-oci/berth/internal/access"
 	"github.com/berth-oci/berth/internal/auth/password"
 	"github.com/berth-oci/berth/internal/auth/token"
+	"github.com/berth-oci/berth/internal/httpx"
 	"github.com/berth-oci/berth/internal/meta"
 )
 
@@ -162,18 +163,11 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Call
 		if !ok {
 			return Caller{Method: MethodNone}, fmt.Errorf("%w: malformed basic credentials", ErrBadCredentials)
 		}
-		return a.Password(ctx, user, pass, clientAddr(r))
+		return a.Password(ctx, user, pass, httpx.ClientIP(r))
 	case strings.EqualFold(scheme, "Bearer"):
 		return a.bearer(ctx, strings.TrimSpace(cred))
 	}
 	return Caller{Method: MethodNone}, fmt.Errorf("%w: unsupported authorization scheme %q", ErrBadCredentials, scheme)
-}
-
-func clientAddr(r *http.Request) string {
-	if i := strings.LastIndexByte(r.RemoteAddr, ':'); i > 0 {
-		return strings.Trim(r.RemoteAddr[:i], "[]")
-	}
-	return r.RemoteAddr
 }
 
 // bearer verifies a token from the token service. The caller is named by

@@ -52,14 +52,16 @@ const maxTokenForm = 64 << 10
 
 // ServeHTTP implements http.Handler.
 func (t *TokenServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	httpx.SetRoute(r.Context(), "token_"+map[bool]string{true: "post", false: "get"}[r.Method == http.MethodPost])
 	w.Header().Set("Cache-Control", "no-store")
 	switch r.Method {
 	case http.MethodGet:
+		httpx.SetRoute(r.Context(), "token_get")
 		t.get(w, r)
 	case http.MethodPost:
+		httpx.SetRoute(r.Context(), "token_post")
 		t.post(w, r)
 	default:
+		httpx.SetRoute(r.Context(), "token_other")
 		w.Header().Set("Allow", "GET, POST")
 		writeTokenError(w, http.StatusMethodNotAllowed, "UNSUPPORTED", "use GET or POST")
 	}
