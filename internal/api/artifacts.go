@@ -337,6 +337,17 @@ func (a *API) artifact(r *http.Request, repo string) (meta.Artifact, error) {
 	return art, nil
 }
 
+// repoArtifact resolves the project and repository of the path for act
+// and the artifact its {reference} names.
+func (a *API) repoArtifact(r *http.Request, act access.Action) (meta.Project, string, meta.Artifact, error) {
+	p, repo, err := a.contentRepo(r, act)
+	if err != nil {
+		return meta.Project{}, "", meta.Artifact{}, err
+	}
+	art, err := a.artifact(r, repo)
+	return p, repo, art, err
+}
+
 // getArtifact is GET .../artifacts/{reference} (read).
 func (a *API) getArtifact(w http.ResponseWriter, r *http.Request) error {
 	p, repo, err := a.contentRepo(r, access.ActionRead)
@@ -368,11 +379,7 @@ func (a *API) getArtifact(w http.ResponseWriter, r *http.Request) error {
 // deleteArtifact is DELETE .../artifacts/{reference} (delete): the
 // manifest and every tag on it; blobs are left to garbage collection.
 func (a *API) deleteArtifact(w http.ResponseWriter, r *http.Request) error {
-	p, repo, err := a.contentRepo(r, access.ActionDelete)
-	if err != nil {
-		return err
-	}
-	art, err := a.artifact(r, repo)
+	p, repo, art, err := a.repoArtifact(r, access.ActionDelete)
 	if err != nil {
 		return err
 	}
@@ -466,11 +473,7 @@ func (a *API) createTag(w http.ResponseWriter, r *http.Request) error {
 // deleteTag is DELETE .../artifacts/{reference}/tags/{tag_name} (delete):
 // 404 unless the tag points at that artifact.
 func (a *API) deleteTag(w http.ResponseWriter, r *http.Request) error {
-	p, repo, err := a.contentRepo(r, access.ActionDelete)
-	if err != nil {
-		return err
-	}
-	art, err := a.artifact(r, repo)
+	p, repo, art, err := a.repoArtifact(r, access.ActionDelete)
 	if err != nil {
 		return err
 	}
@@ -505,11 +508,7 @@ type historyJSON struct {
 // (read): the image config's history. 404 for artifacts that are not
 // single images.
 func (a *API) buildHistory(w http.ResponseWriter, r *http.Request) error {
-	_, repo, err := a.contentRepo(r, access.ActionRead)
-	if err != nil {
-		return err
-	}
-	art, err := a.artifact(r, repo)
+	_, repo, art, err := a.repoArtifact(r, access.ActionRead)
 	if err != nil {
 		return err
 	}

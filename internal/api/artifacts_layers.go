@@ -34,11 +34,7 @@ type layersJSON struct {
 // the config and layer descriptors of an image manifest (empty for an
 // index, whose children are its references).
 func (a *API) artifactLayers(w http.ResponseWriter, r *http.Request) error {
-	_, repo, err := a.contentRepo(r, access.ActionRead)
-	if err != nil {
-		return err
-	}
-	art, err := a.artifact(r, repo)
+	_, repo, art, err := a.repoArtifact(r, access.ActionRead)
 	if err != nil {
 		return err
 	}
