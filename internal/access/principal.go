@@ -112,6 +112,11 @@ func (p Principal) admin(now time.Time) bool {
 	return p.Kind == KindUser && p.SystemAdmin && p.active(now)
 }
 
+// IsSystemAdmin reports whether p is an active system admin at instant
+// now: the callers allowed to see what does not exist yet (a repository
+// of a missing project) and what belongs to no project.
+func (p Principal) IsSystemAdmin(now time.Time) bool { return p.admin(now) }
+
 // robotCan reports whether robot p's permissions grant a in project.
 func (p Principal) robotCan(a Action, project string) bool {
 	if !a.RobotGrantable() || project == "" {
