@@ -7,16 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/berth-oci/berth/internal/app"
 	"github.com/berth-oci/berth/internal/config"
+	"github.com/berth-oci/berth/test/internal/berthtest"
 )
 
 const adminPassword = "Matrix-Admin-1"
@@ -33,16 +31,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	cfg := config.Default().WithDataDir(t.TempDir())
 	cfg.Auth.AdminPassword = adminPassword
-	srv, err := app.New(t.Context(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		_ = srv.Close()
-	})
-	e := &env{t: t, url: hs.URL, creds: map[string][2]string{"admin": {"admin", adminPassword}}, images: map[string]string{}}
+	e := &env{t: t, url: berthtest.Serve(t, cfg), creds: map[string][2]string{"admin": {"admin", adminPassword}}, images: map[string]string{}}
 	e.setup()
 	return e
 }

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +26,7 @@ import (
 
 	"github.com/berth-oci/berth/internal/app"
 	"github.com/berth-oci/berth/internal/config"
+	"github.com/berth-oci/berth/test/internal/berthtest"
 )
 
 const adminPassword = "Gc-Admin-pass-1"
@@ -56,16 +55,8 @@ func startWith(t *testing.T, cfg config.Config, cfgFile string) *registry {
 	t.Helper()
 	cfg.Auth.AdminPassword = adminPassword
 	cfg.GC.Schedule = "off"
-	srv, err := app.New(t.Context(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		_ = srv.Close()
-	})
-	return &registry{t: t, url: hs.URL, host: strings.TrimPrefix(hs.URL, "http://"), data: cfg.DataDir,
+	url := berthtest.Serve(t, cfg)
+	return &registry{t: t, url: url, host: strings.TrimPrefix(url, "http://"), data: cfg.DataDir,
 		root: cfg.Storage.Filesystem.Root, grace: cfg.GC.GracePeriod, cfgFile: cfgFile}
 }
 

@@ -5,16 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/berth-oci/berth/internal/app"
 	"github.com/berth-oci/berth/internal/config"
+	"github.com/berth-oci/berth/test/internal/berthtest"
 )
 
 const adminPassword = "Tags-Admin-1"
@@ -29,16 +27,7 @@ func start(t *testing.T) *registry {
 	t.Helper()
 	cfg := config.Default().WithDataDir(t.TempDir())
 	cfg.Auth.AdminPassword = adminPassword
-	srv, err := app.New(t.Context(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		_ = srv.Close()
-	})
-	return &registry{t: t, url: hs.URL}
+	return &registry{t: t, url: berthtest.Serve(t, cfg)}
 }
 
 // do sends a request as the admin and returns the response with its body.
